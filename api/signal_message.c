@@ -1,0 +1,159 @@
+/* Parsing and validation of client signaling messages. Every refusal names
+ * the protocol error code, so a client can tell its mistakes apart. */
+#include "api/signal_message.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+static int fail(struct signal_error *err, const char *code, const char *ref, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct signal_error *err, const char *code, const char *ref, const char *fmt, ...)
+{
+	va_list ap;
+	err->code = code;
+	err->ref = ref;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+bool signal_room_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > SIGNAL_MAX_ROOM)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!g_ascii_isalnum(c) && c != '_' && c != '-' && c != '.')
+			return false;
+	}
+	return true;
+}
+
+static int parse_join(struct signal_message *m, json_t *root, struct signal_error *err)
+{
+	json_t *room = json_object_get(root, "room"), *name = json_object_get(root, "name");
+	json_t *token = json_object_get(root, "token");
+	if (!json_is_string(room) || !signal_room_name_valid(json_string_value(room)))
+		return fail(err, "bad_request", "join",
+			    "room must be 1-64 characters of A-Z a-z 0-9 _ - .");
+	if (name && !json_is_string(name))
+		return fail(err, "bad_request", "join", "name must be a string");
+	const char *n = name ? json_string_value(name) : "";
+	if (strlen(n) > SIGNAL_MAX_NAME || !g_utf8_validate(n, -1, NULL))
+		return fail(err, "bad_request", "join", "name must be at most 64 bytes of UTF-8");
+	if (token && !json_is_string(token) && !json_is_null(token))
+		return fail(err, "bad_request", "join", "token must be a string");
+	g_strlcpy(m->room, json_string_value(room), sizeof(m->room));
+	g_strlcpy(m->name, *n ? n : "Guest", sizeof(m->name));
+	m->token = json_is_string(token) ? json_string_value(token) : NULL;
+	return 0;
+}
+
+static int parse_answer(struct signal_message *m, json_t *root, struct signal_error *err)
+{
+	json_t *sdp = json_object_get(root, "sdp");
+	if (!json_is_string(sdp) || json_string_length(sdp) == 0)
+		return fail(err, "bad_request", "answer", "answer needs a non-empty string sdp");
+	m->sdp = json_string_value(sdp);
+	if (strlen(m->sdp) != json_string_length(sdp))
+		return fail(err, "bad_sdp", "answer", "sdp contains a NUL byte");
+	return 0;
+}
+
+static int parse_candidate(struct signal_message *m, json_t *root, struct signal_error *err)
+{
+	json_t *c = json_object_get(root, "candidate");
+	if (!c || json_is_null(c)) {
+		m->candidate = NULL;
+		return 0;
+	}
+	if (!json_is_object(c))
+		return fail(err, "bad_request", "candidate", "candidate must be an object or null");
+	json_t *line = json_object_get(c, "candidate");
+	if (!json_is_string(line))
+		return fail(err, "bad_request", "candidate", "candidate.candidate must be a string");
+	const char *s = json_string_value(line);
+	if (strlen(s) > 512 || strlen(s) != json_string_length(line))
+		return fail(err, "bad_request", "candidate", "candidate.candidate is too long");
+	m->candidate = *s ? s : NULL;
+	return 0;
+}
+
+static int parse_mute(struct signal_message *m, json_t *root, struct signal_error *err)
+{
+	json_t *kind = json_object_get(root, "kind"), *muted = json_object_get(root, "muted");
+	const char *k = json_is_string(kind) ? json_string_value(kind) : "";
+	if (strcmp(k, "audio") != 0 && strcmp(k, "video") != 0)
+		return fail(err, "bad_request", "mute", "kind must be \"audio\" or \"video\"");
+	if (!json_is_boolean(muted))
+		return fail(err, "bad_request", "mute", "muted must be true or false");
+	m->video = k[0] == 'v';
+	m->muted = json_is_true(muted);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum signal_type type;
+	int (*parse)(struct signal_message *m, json_t *root, struct signal_error *err);
+} types[] = {
+	{ "join", SIGNAL_JOIN, parse_join },
+	{ "answer", SIGNAL_ANSWER, parse_answer },
+	{ "candidate", SIGNAL_CANDIDATE, parse_candidate },
+	{ "mute", SIGNAL_MUTE, parse_mute },
+	{ "leave", SIGNAL_LEAVE, NULL },
+};
+
+int signal_message_parse(struct signal_message *out, const char *text, size_t len,
+			 struct signal_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (len > SIGNAL_MAX_MESSAGE)
+		return fail(err, "too_large", NULL, "message over %d bytes", SIGNAL_MAX_MESSAGE);
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return fail(err, "bad_json", NULL, "not JSON: %s", jerr.text);
+	json_t *type = json_object_get(root, "type");
+	if (!json_is_object(root) || !json_is_string(type)) {
+		json_decref(root);
+		return fail(err, "bad_json", NULL, "expected an object with a string \"type\"");
+	}
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(json_string_value(type), types[i].name) != 0)
+			continue;
+		out->type = types[i].type;
+		out->root = root;
+		if (types[i].parse && types[i].parse(out, root, err)) {
+			signal_message_release(out);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	json_decref(root);
+	return fail(err, "unknown_type", NULL, "unknown message type");
+}
+
+void signal_message_release(struct signal_message *m)
+{
+	json_decref(m->root);
+	m->root = NULL;
+}
+
+char *signal_error_json(const struct signal_error *err)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s}", "type", "error", "code", err->code, "message",
+			      err->message);
+	if (err->ref)
+		json_object_set_new(j, "ref", json_string(err->ref));
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	char *copy = g_strdup(s);
+	free(s);
+	return copy;
+}

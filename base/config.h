@@ -1,0 +1,32 @@
+/* Server configuration: one table of keys (name, default, help) that drives
+ * the config file parser, the command-line flags, --help and
+ * docs/configuration.md. Filled once on the main thread at start, read-only
+ * afterwards, so every thread reads it without locks. */
+#ifndef PARLEY_CONFIG_H
+#define PARLEY_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct config {
+	char http_address[64];
+	int http_port;
+	char web_dir[512];
+	char ice_addresses[512];   /* comma list; "" = every non-loopback interface */
+	char public_ip[64];        /* announced for 1:1 NAT; "" = none */
+	int rtp_port_min;
+	int rtp_port_max;
+	int workers;               /* 0 = one per core */
+	char log[256];
+	int max_participants;
+	int max_video_bitrate_kbps;
+	char video_codecs[128];    /* preference order */
+	int ice_timeout_s;
+};
+
+/* Defaults, then the file named by -c/--config (if any), then flags.
+ * Returns 0, 1 when --help was printed, or -EINVAL after printing why. */
+int config_load(struct config *cfg, int argc, char **argv);
+void config_print_help(FILE *out, const char *prog);
+
+#endif

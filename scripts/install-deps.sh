@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs what Parley needs on Debian 12; idempotent: installs only what is missing.
+#   scripts/install-deps.sh run    build and run the server
+#   scripts/install-deps.sh test   also the test tools (clang, chromium, SIP peers, npm packages)
+set -eu
+mode=${1:-run}
+pkgs="build-essential cmake pkg-config libnice-dev libssl-dev libsrtp2-dev libusrsctp-dev
+ libwebsockets-dev libmicrohttpd-dev libjansson-dev libosip2-dev libopus-dev libglib2.0-dev"
+if [ "$mode" = test ]; then
+  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev chromium iproute2 nodejs npm sip-tester"
+fi
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ "$mode" = test ] && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=$(echo "$missing" | sed 's/ nodejs//; s/ npm//')
+fi
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "installing:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+if [ "$mode" = test ]; then
+  dir=$(dirname "$0")/../tests/e2e
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+  fi
+fi

@@ -1,0 +1,48 @@
+/* The codecs and RTP header extensions Parley offers. Parley is always the
+ * offerer, so these payload types and extension ids are the ones every
+ * participant uses: packets are forwarded without payload-type rewriting. */
+#ifndef PARLEY_CODECS_H
+#define PARLEY_CODECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sfu/rtp/rtp_packet.h"
+#include "sfu/sdp.h"
+
+enum {
+	EXT_AUDIO_LEVEL = 1,     /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
+	EXT_ABS_SEND_TIME = 2,   /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
+	EXT_MID = 4,             /* urn:ietf:params:rtp-hdrext:sdes:mid */
+	EXT_VIDEO_ORIENTATION = 5, /* urn:3gpp:video-orientation */
+};
+
+struct codec_ext {
+	uint8_t id;
+	const char *uri;
+};
+extern const struct codec_ext codec_exts[];
+extern const size_t codec_n_exts;
+
+struct codec {
+	const char *name;       /* as in rtpmap */
+	const char *key;        /* as in the video_codecs setting */
+	enum sdp_kind kind;
+	enum rtp_codec id;
+	uint8_t pt;
+	uint8_t rtx_pt;         /* 0: no RTX */
+	uint32_t clock_rate;
+	uint8_t channels;
+	const char *fmtp;       /* NULL: none */
+};
+
+#define CODEC_MAX_VIDEO 4
+
+const struct codec *codec_opus(void);
+const struct codec *codec_by_pt(uint8_t pt);
+/* Video codecs named in a comma list ("vp8,h264"), in that order. Returns
+ * how many, or -EINVAL naming the unknown one in err. */
+int codec_parse_video_list(const char *list, const struct codec **out, size_t max, char *err,
+			   size_t errlen);
+
+#endif

@@ -1,0 +1,468 @@
+/* Participants on a worker: transport callbacks (where the packet path
+ * enters the room), RTCP dispatch, m-section bookkeeping, and the
+ * offer/answer cycle with the browser. */
+#include "sfu/participant.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "sfu/negotiation.h"
+#include "sfu/producer.h"
+#include "sfu/room.h"
+#include "sfu/rtp/rtcp.h"
+#include "sfu/sfu.h"
+#include "sfu/transport/srtp_session.h"
+#include "sfu/transport/transport.h"
+#include "sfu/worker.h"
+
+static void on_rtp(void *arg, uint8_t *buf, size_t len);
+static void on_rtcp(void *arg, uint8_t *buf, size_t len);
+static void on_candidate(void *arg, const char *candidate);
+static void on_connected(void *arg);
+static void on_failed(void *arg, const char *reason);
+
+static const struct transport_callbacks transport_cb = {
+	.rtp = on_rtp,
+	.rtcp = on_rtcp,
+	.candidate = on_candidate,
+	.connected = on_connected,
+	.failed = on_failed,
+};
+
+static uint32_t random_ssrc(void)
+{
+	uint32_t v;
+	do
+		v = g_random_int();
+	while (v == 0);
+	return v;
+}
+
+/* Removal is deferred to its own idle dispatch: the callers (transport
+ * callbacks, the participant's own timeout) still run inside objects that
+ * removal frees. */
+struct removal {
+	unsigned worker;
+	char room[ROOM_NAME_MAX];
+	char id[PARTICIPANT_ID_MAX];
+	const char *reason;
+};
+
+static void run_removal(void *arg)
+{
+	struct removal *rm = arg;
+	struct room *r = g_hash_table_lookup(worker_get(rm->worker)->rooms, rm->room);
+	struct participant *p = r ? room_find_participant(r, rm->id) : NULL;
+	if (p) {
+		sfu_send(p->session_id, json_pack("{s:s, s:s}", "type", "bye", "reason", "error"), true);
+		room_remove_participant(r, p, rm->reason);
+	}
+	free(rm);
+}
+
+static void defer_removal(struct participant *p, const char *reason)
+{
+	if (p->leaving)
+		return;
+	p->leaving = true;
+	struct removal *rm = calloc(1, sizeof(*rm));
+	if (!rm)
+		abort();
+	rm->worker = p->room->worker->index;
+	g_strlcpy(rm->room, p->room->name, sizeof(rm->room));
+	g_strlcpy(rm->id, p->id, sizeof(rm->id));
+	rm->reason = reason;
+	worker_post(p->room->worker, run_removal, rm);
+}
+
+static gboolean on_timeout(gpointer data)
+{
+	struct participant *p = data;
+	g_source_unref(p->timeout);
+	p->timeout = NULL;
+	if (!p->connected) {
+		log_info(LOGS_ROOM, "room %s participant %s: media did not connect in time",
+			 p->room->name, p->id);
+		defer_removal(p, "timeout");
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void add_publish_section(struct participant *p, enum sdp_kind kind)
+{
+	struct section *s = &p->sections[p->n_sections];
+	s->role = SECTION_PUBLISH;
+	s->kind = kind;
+	snprintf(s->mid, sizeof(s->mid), "%u", p->n_sections);
+	p->n_sections++;
+}
+
+int participant_create(struct participant **out, struct room *room, const char *id,
+		       const char *name, uint64_t session_id)
+{
+	struct participant *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->sections = calloc(PARTICIPANT_MAX_SECTIONS, sizeof(*p->sections));
+	if (!p->sections) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->room = room;
+	g_strlcpy(p->id, id, sizeof(p->id));
+	g_strlcpy(p->name, name, sizeof(p->name));
+	p->session_id = session_id;
+	p->joined_us = g_get_monotonic_time();
+	p->rtcp_ssrc = random_ssrc();
+	add_publish_section(p, SDP_KIND_AUDIO);
+	add_publish_section(p, SDP_KIND_VIDEO);
+	const struct config *cfg = sfu_config();
+	struct transport_config tc = {
+		.ice_addresses = cfg->ice_addresses,
+		.public_ip = cfg->public_ip,
+		.port_min = (unsigned)cfg->rtp_port_min,
+		.port_max = (unsigned)cfg->rtp_port_max,
+	};
+	int rc = transport_create(&p->transport, room->worker, &tc, sfu_identity(), &transport_cb, p);
+	if (rc) {
+		log_error(LOGS_ROOM, "room %s participant %s: transport setup failed (%d)", room->name, id, rc);
+		free(p->sections);
+		free(p);
+		return rc;
+	}
+	p->timeout = g_timeout_source_new_seconds((guint)cfg->ice_timeout_s);
+	g_source_set_callback(p->timeout, on_timeout, p, NULL);
+	g_source_attach(p->timeout, room->worker->ctx);
+	*out = p;
+	return 0;
+}
+
+void participant_destroy(struct participant *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n_sections; i++)
+		if (p->sections[i].role == SECTION_CONSUME)
+			consumer_set_producer(&p->sections[i].consumer, NULL);
+	producer_destroy(p->audio);
+	producer_destroy(p->video);
+	transport_destroy(p->transport);
+	if (p->timeout) {
+		g_source_destroy(p->timeout);
+		g_source_unref(p->timeout);
+	}
+	free(p->sections);
+	free(p);
+}
+
+void participant_notify(struct participant *p, json_t *msg)
+{
+	sfu_send(p->session_id, msg, false);
+}
+
+static void send_offer(struct participant *p)
+{
+	json_t *tracks = json_array();
+	char *sdp = negotiation_build_offer(p, tracks);
+	p->offer_outstanding = true;
+	p->renegotiate = false;
+	participant_notify(p, json_pack("{s:s, s:s, s:o}", "type", "offer", "sdp", sdp, "tracks", tracks));
+	g_free(sdp);
+	if (p->sdp_version == 1 && transport_gather(p->transport))
+		defer_removal(p, "error");
+}
+
+void participant_renegotiate(struct participant *p)
+{
+	if (p->leaving)
+		return;
+	if (p->offer_outstanding)
+		p->renegotiate = true;
+	else
+		send_offer(p);
+}
+
+int participant_subscribe(struct participant *p, struct producer *producer)
+{
+	struct section *s = NULL;
+	for (unsigned i = 0; i < p->n_sections && !s; i++) {
+		struct section *c = &p->sections[i];
+		if (c->role == SECTION_CONSUME && c->kind == producer->kind && !c->consumer.producer)
+			s = c;
+	}
+	if (!s) {
+		if (p->n_sections == PARTICIPANT_MAX_SECTIONS) {
+			log_warn(LOGS_ROOM, "room %s participant %s: no m-section left for %s",
+				 p->room->name, p->id, producer->track_id);
+			return -ENOSPC;
+		}
+		s = &p->sections[p->n_sections];
+		s->role = SECTION_CONSUME;
+		s->kind = producer->kind;
+		snprintf(s->mid, sizeof(s->mid), "%u", p->n_sections);
+		consumer_init(&s->consumer, p, producer->kind, s->mid, random_ssrc(), random_ssrc());
+		p->n_sections++;
+	}
+	consumer_set_producer(&s->consumer, producer);
+	s->changed = true;
+	return 0;
+}
+
+int participant_apply_answer(struct participant *p, const char *sdp, char *err, size_t errlen)
+{
+	if (!p->offer_outstanding) {
+		snprintf(err, errlen, "no offer is outstanding");
+		return -EPROTO;
+	}
+	int rc = negotiation_apply_answer(p, sdp, err, errlen);
+	if (rc)
+		return rc;
+	p->offer_outstanding = false;
+	if (p->renegotiate)
+		send_offer(p);
+	return 0;
+}
+
+int participant_add_candidate(struct participant *p, const char *candidate)
+{
+	return transport_add_remote_candidate(p->transport, candidate);
+}
+
+struct consumer *participant_find_consumer(struct participant *p, uint32_t ssrc)
+{
+	for (unsigned i = 0; i < p->n_sections; i++) {
+		struct section *s = &p->sections[i];
+		if (s->role == SECTION_CONSUME && s->consumer.producer &&
+		    (s->consumer.ssrc == ssrc || s->consumer.rtx_ssrc == ssrc))
+			return &s->consumer;
+	}
+	return NULL;
+}
+
+/* A publisher whose answer named no SSRC is bound on its first packet. */
+static struct producer *bind_unknown_ssrc(struct participant *p, const struct rtp_view *v,
+					  bool *rtx)
+{
+	*rtx = false;
+	if (p->audio && !p->audio->ssrc && v->pt == p->audio->codec->pt) {
+		p->audio->ssrc = v->ssrc;
+		return p->audio;
+	}
+	if (p->video && !p->video->ssrc && v->pt == p->video->codec->pt) {
+		p->video->ssrc = v->ssrc;
+		return p->video;
+	}
+	if (p->video && !p->video->rtx_ssrc && v->pt == p->video->codec->rtx_pt && v->ssrc != p->video->ssrc) {
+		p->video->rtx_ssrc = v->ssrc;
+		*rtx = true;
+		return p->video;
+	}
+	return NULL;
+}
+
+static void on_rtp(void *arg, uint8_t *buf, size_t len)
+{
+	struct participant *p = arg;
+	struct rtp_view v;
+	if (rtp_parse(&v, buf, len)) {
+		p->room->worker->stats.dropped++;
+		return;
+	}
+	int64_t now = g_get_monotonic_time();
+	bool rtx = false;
+	struct producer *prod = NULL;
+	if (p->audio && v.ssrc == p->audio->ssrc)
+		prod = p->audio;
+	else if (p->video && v.ssrc == p->video->ssrc)
+		prod = p->video;
+	else if (p->video && p->video->rtx_ssrc && v.ssrc == p->video->rtx_ssrc)
+		prod = p->video, rtx = true;
+	else
+		prod = bind_unknown_ssrc(p, &v, &rtx);
+	if (!prod)
+		p->room->worker->stats.dropped++;
+	else if (rtx)
+		producer_receive_rtx(prod, &v, now);
+	else
+		producer_receive(prod, &v, now);
+}
+
+static void on_report_blocks(struct participant *p, const struct rtcp_report_block *b, unsigned n,
+			     int64_t now)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct consumer *c = participant_find_consumer(p, b[i].ssrc);
+		if (c)
+			consumer_on_report(c, &b[i], now);
+	}
+}
+
+struct nack_target {
+	struct consumer *consumer;
+	int64_t now;
+};
+
+static void on_nack_seq(void *arg, uint16_t seq)
+{
+	struct nack_target *t = arg;
+	consumer_on_nack(t->consumer, seq, t->now);
+}
+
+static void on_rtpfb(struct participant *p, const struct rtcp_view *v, int64_t now)
+{
+	struct rtcp_fb fb;
+	if (v->count != RTCP_FB_NACK || rtcp_parse_fb(v, &fb))
+		return;
+	struct nack_target t = { participant_find_consumer(p, fb.media_ssrc), now };
+	if (t.consumer)
+		rtcp_parse_nack(v, &fb, on_nack_seq, &t);
+}
+
+static void on_psfb(struct participant *p, const struct rtcp_view *v, int64_t now)
+{
+	struct rtcp_fb fb;
+	if (v->count == RTCP_FB_PLI && rtcp_parse_fb(v, &fb) == 0) {
+		struct consumer *c = participant_find_consumer(p, fb.media_ssrc);
+		if (c)
+			consumer_on_keyframe_request(c, now);
+	} else if (v->count == RTCP_FB_FIR) {
+		uint32_t target;
+		uint8_t nr;
+		if (rtcp_parse_fir(v, &fb, &target, &nr) == 0) {
+			struct consumer *c = participant_find_consumer(p, target);
+			if (c)
+				consumer_on_keyframe_request(c, now);
+		}
+	} else if (v->count == RTCP_FB_AFB) {
+		struct rtcp_remb remb;
+		if (rtcp_parse_remb(v, &remb))
+			return;
+		for (unsigned i = 0; i < remb.n_ssrcs; i++) {
+			struct consumer *c = participant_find_consumer(p, remb.ssrcs[i]);
+			if (c)
+				c->remb_bps = remb.bitrate_bps;
+		}
+	}
+}
+
+static void on_sr(struct participant *p, const struct rtcp_view *v, int64_t now)
+{
+	struct rtcp_sr sr;
+	if (rtcp_parse_sr(v, &sr))
+		return;
+	if (p->audio && sr.ssrc == p->audio->ssrc)
+		producer_on_sr(p->audio, &sr, now);
+	else if (p->video && sr.ssrc == p->video->ssrc)
+		producer_on_sr(p->video, &sr, now);
+	on_report_blocks(p, sr.reports, sr.n_reports, now);
+}
+
+static void on_rtcp(void *arg, uint8_t *buf, size_t len)
+{
+	struct participant *p = arg;
+	int64_t now = g_get_monotonic_time();
+	struct rtcp_iter it;
+	struct rtcp_view v;
+	struct rtcp_rr rr;
+	rtcp_iter_init(&it, buf, len);
+	while (rtcp_iter_next(&it, &v) == 1) {
+		switch (v.pt) {
+		case RTCP_SR:
+			on_sr(p, &v, now);
+			break;
+		case RTCP_RR:
+			if (rtcp_parse_rr(&v, &rr) == 0)
+				on_report_blocks(p, rr.reports, rr.n_reports, now);
+			break;
+		case RTCP_RTPFB:
+			on_rtpfb(p, &v, now);
+			break;
+		case RTCP_PSFB:
+			on_psfb(p, &v, now);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void on_candidate(void *arg, const char *candidate)
+{
+	struct participant *p = arg;
+	json_t *c = candidate ? json_pack("{s:s, s:s, s:i}", "candidate", candidate, "sdpMid", "0",
+					  "sdpMLineIndex", 0)
+			      : json_null();
+	participant_notify(p, json_pack("{s:s, s:o}", "type", "candidate", "candidate", c));
+}
+
+static void on_connected(void *arg)
+{
+	struct participant *p = arg;
+	p->connected = true;
+	int64_t now = g_get_monotonic_time();
+	log_info(LOGS_ROOM, "room %s participant %s: media connected after %lld ms (%s)",
+		 p->room->name, p->id, (long long)((now - p->joined_us) / 1000),
+		 transport_srtp_profile(p->transport));
+	for (unsigned i = 0; i < p->n_sections; i++) {
+		struct consumer *c = &p->sections[i].consumer;
+		if (p->sections[i].role == SECTION_CONSUME && c->producer && c->waiting_keyframe)
+			producer_request_keyframe(c->producer, now);
+	}
+}
+
+static void on_failed(void *arg, const char *reason)
+{
+	struct participant *p = arg;
+	log_info(LOGS_ROOM, "room %s participant %s: transport closed: %s", p->room->name, p->id, reason);
+	defer_removal(p, "disconnected");
+}
+
+/* RR and REMB about what it publishes. */
+static int write_publisher_reports(struct participant *p, uint8_t *buf, size_t cap, int64_t now)
+{
+	struct rtcp_rr rr = { .ssrc = p->rtcp_ssrc };
+	struct rtcp_remb remb = { .sender_ssrc = p->rtcp_ssrc };
+	struct producer *prods[2] = { p->audio, p->video };
+	for (int i = 0; i < 2; i++) {
+		if (prods[i] && prods[i]->ssrc && prods[i]->received) {
+			producer_report_block(prods[i], &rr.reports[rr.n_reports++], now);
+			remb.ssrcs[remb.n_ssrcs++] = prods[i]->ssrc;
+		}
+	}
+	if (!rr.n_reports)
+		return 0;
+	int n = rtcp_write_rr(buf, cap, &rr);
+	if (n < 0 || !p->video)
+		return n;
+	uint64_t bps = (uint64_t)sfu_config()->max_video_bitrate_kbps * 1000;
+	for (unsigned i = 0; i < p->video->n_consumers; i++) {
+		uint64_t sub = p->video->consumers[i]->remb_bps;
+		if (sub && sub < bps)
+			bps = sub;
+	}
+	remb.bitrate_bps = bps;
+	int m = rtcp_write_remb(buf + n, cap - (size_t)n, &remb);
+	return m < 0 ? n : n + m;
+}
+
+void participant_send_reports(struct participant *p, int64_t now)
+{
+	if (!p->connected)
+		return;
+	uint8_t *buf = p->room->worker->scratch;
+	size_t cap = WORKER_SCRATCH - SRTP_MAX_TRAILER - 4;
+	int n = write_publisher_reports(p, buf, cap, now);
+	size_t len = n > 0 ? (size_t)n : 0;
+	for (unsigned i = 0; i < p->n_sections; i++) {
+		struct section *s = &p->sections[i];
+		if (s->role != SECTION_CONSUME || !s->consumer.accepted || cap - len < 64)
+			continue;
+		int m = consumer_write_sr(&s->consumer, buf + len, cap - len, now);
+		if (m > 0)
+			len += (size_t)m;
+	}
+	if (len)
+		transport_send_rtcp(p->transport, buf, len, WORKER_SCRATCH);
+}

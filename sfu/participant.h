@@ -1,0 +1,80 @@
+/* A participant of a room as the media worker sees it: its transport, the
+ * tracks it publishes, the m-sections it receives on, and the state of
+ * offer/answer with it. Owned by its room; lives on the room's worker. The
+ * signaling session on the other thread knows it only by id. */
+#ifndef PARLEY_PARTICIPANT_H
+#define PARLEY_PARTICIPANT_H
+
+#include <glib.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sfu/consumer.h"
+#include "sfu/sdp.h"
+
+#define PARTICIPANT_ID_MAX 24
+#define PARTICIPANT_NAME_MAX 65
+#define PARTICIPANT_MAX_SECTIONS SDP_MAX_MEDIA
+
+struct room;
+struct producer;
+struct transport;
+
+enum section_role { SECTION_PUBLISH, SECTION_CONSUME };
+
+/* One m-section of this participant's session; index = position in the SDP. */
+struct section {
+	enum section_role role;
+	enum sdp_kind kind;
+	char mid[8];
+	bool changed;               /* its producer changed since the last offer */
+	bool offered_active;        /* the last offer sent media on it */
+	struct consumer consumer;   /* SECTION_CONSUME only */
+};
+
+struct participant {
+	struct room *room;
+	char id[PARTICIPANT_ID_MAX];
+	char name[PARTICIPANT_NAME_MAX];
+	uint64_t session_id;        /* the signaling session to notify */
+	int64_t joined_us;
+	struct transport *transport; /* owned */
+	struct producer *audio;     /* owned, NULL until published */
+	struct producer *video;
+	uint32_t rtcp_ssrc;         /* sender SSRC of our RTCP feedback to it */
+	unsigned n_sections;
+	struct section *sections;   /* owned; PARTICIPANT_MAX_SECTIONS entries */
+	uint64_t sdp_version;
+	uint64_t sdp_session_id;
+	unsigned offered_sections;  /* how many the outstanding offer had */
+	bool offer_outstanding;
+	bool renegotiate;           /* a change is waiting for the answer */
+	bool answered_once;
+	bool connected;
+	bool audio_muted, video_muted;
+	bool leaving;
+	GSource *timeout;           /* transport must connect before it fires */
+};
+
+int participant_create(struct participant **out, struct room *room, const char *id,
+		       const char *name, uint64_t session_id);
+void participant_destroy(struct participant *p);
+
+/* Sends a JSON message to this participant's signaling session (steals msg). */
+void participant_notify(struct participant *p, json_t *msg);
+
+/* Sends a new offer now, or after the outstanding one is answered. */
+void participant_renegotiate(struct participant *p);
+/* Adds a receiving m-section for producer (reusing an inactive one of its kind). */
+int participant_subscribe(struct participant *p, struct producer *producer);
+/* Handles the participant's answer; returns 0 or -EINVAL with a reason. */
+int participant_apply_answer(struct participant *p, const char *sdp, char *err, size_t errlen);
+int participant_add_candidate(struct participant *p, const char *candidate);
+
+/* Periodic RTCP (RR and REMB to it as publisher, SR to it as subscriber). */
+void participant_send_reports(struct participant *p, int64_t now_us);
+
+struct consumer *participant_find_consumer(struct participant *p, uint32_t ssrc);
+
+#endif

@@ -1,0 +1,196 @@
+/* Rooms on a worker: membership, wiring new producers to every other
+ * participant, the active speaker, and a 100 ms tick for keyframe requests
+ * and (every second) RTCP reports. */
+#include "sfu/room.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "sfu/participant.h"
+#include "sfu/producer.h"
+#include "sfu/sfu.h"
+#include "sfu/worker.h"
+
+#define TICK_MS 100
+#define REPORT_EVERY 10         /* ticks: RTCP once a second */
+#define SPEAKER_EVERY 5         /* ticks: loudness is judged every 500 ms */
+#define SPEAKER_HOLD_US 1500000 /* a new speaker must wait this long after the last switch */
+#define SPEAKER_MIN_SCORE 20    /* mean (127 - level): quieter than about -107 dBov is silence */
+
+static gboolean on_tick(gpointer data);
+
+struct room *room_get_or_create(struct worker *w, const char *name)
+{
+	struct room *r = g_hash_table_lookup(w->rooms, name);
+	if (r)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	r->worker = w;
+	g_strlcpy(r->name, name, sizeof(r->name));
+	r->participants = g_ptr_array_new();
+	r->tick = g_timeout_source_new(TICK_MS);
+	g_source_set_callback(r->tick, on_tick, r, NULL);
+	g_source_attach(r->tick, w->ctx);
+	g_hash_table_insert(w->rooms, r->name, r);
+	log_info(LOGS_ROOM, "room %s created on worker %u", r->name, w->index);
+	return r;
+}
+
+void room_destroy(struct room *r)
+{
+	if (!r)
+		return;
+	/* Producers first, so no consumer is left pointing at a freed one. */
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = r->participants->pdata[i];
+		p->leaving = true;
+		producer_destroy(p->audio);
+		producer_destroy(p->video);
+		p->audio = p->video = NULL;
+	}
+	for (guint i = 0; i < r->participants->len; i++)
+		participant_destroy(r->participants->pdata[i]);
+	g_ptr_array_free(r->participants, TRUE);
+	g_source_destroy(r->tick);
+	g_source_unref(r->tick);
+	g_hash_table_remove(r->worker->rooms, r->name);
+	log_info(LOGS_ROOM, "room %s ended", r->name);
+	free(r);
+}
+
+struct participant *room_find_participant(struct room *r, const char *id)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = r->participants->pdata[i];
+		if (strcmp(p->id, id) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+json_t *room_participant_json(const struct participant *p)
+{
+	return json_pack("{s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "audio_muted",
+			 p->audio_muted, "video_muted", p->video_muted);
+}
+
+void room_broadcast(struct room *r, struct participant *except, json_t *msg)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = r->participants->pdata[i];
+		if (p != except && !p->leaving)
+			participant_notify(p, json_incref(msg));
+	}
+	json_decref(msg);
+}
+
+static void subscribe_to_existing(struct room *r, struct participant *p)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *other = r->participants->pdata[i];
+		if (other == p)
+			continue;
+		if (other->audio)
+			participant_subscribe(p, other->audio);
+		if (other->video)
+			participant_subscribe(p, other->video);
+	}
+}
+
+int room_add_participant(struct room *r, const char *id, const char *name, uint64_t session_id)
+{
+	struct participant *p;
+	int rc = participant_create(&p, r, id, name, session_id);
+	if (rc)
+		return rc;
+	json_t *others = json_array();
+	for (guint i = 0; i < r->participants->len; i++)
+		json_array_append_new(others, room_participant_json(r->participants->pdata[i]));
+	g_ptr_array_add(r->participants, p);
+	participant_notify(p, json_pack("{s:s, s:s, s:s, s:o}", "type", "joined", "room", r->name,
+					"id", p->id, "participants", others));
+	room_broadcast(r, p, json_pack("{s:s, s:o}", "type", "participant_joined", "participant",
+				       room_participant_json(p)));
+	subscribe_to_existing(r, p);
+	participant_renegotiate(p);
+	log_info(LOGS_ROOM, "room %s: %s (%s) joined, %u present", r->name, p->id, p->name,
+		 r->participants->len);
+	return 0;
+}
+
+void room_remove_participant(struct room *r, struct participant *p, const char *reason)
+{
+	if (!g_ptr_array_remove(r->participants, p))
+		return;
+	p->leaving = true;
+	if (r->speaker == p)
+		r->speaker = NULL;
+	log_info(LOGS_ROOM, "room %s: %s (%s) left: %s", r->name, p->id, p->name, reason);
+	/* Its producers go first: that turns the others' m-sections inactive. */
+	producer_destroy(p->audio);
+	producer_destroy(p->video);
+	p->audio = p->video = NULL;
+	for (guint i = 0; i < r->participants->len; i++)
+		participant_renegotiate(r->participants->pdata[i]);
+	room_broadcast(r, p, json_pack("{s:s, s:s, s:s}", "type", "participant_left", "id", p->id,
+				       "reason", reason));
+	participant_destroy(p);
+	if (r->participants->len == 0)
+		room_destroy(r);
+}
+
+void room_on_producer(struct room *r, struct producer *producer)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = r->participants->pdata[i];
+		if (p != producer->owner && !p->leaving && participant_subscribe(p, producer) == 0)
+			participant_renegotiate(p);
+	}
+}
+
+static void update_speaker(struct room *r, int64_t now_us)
+{
+	struct participant *loudest = NULL;
+	uint32_t best = 0;
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = r->participants->pdata[i];
+		struct producer *a = p->audio;
+		if (!a)
+			continue;
+		uint32_t score = a->level_packets ? a->level_sum / a->level_packets : 0;
+		a->level_sum = a->level_packets = 0;
+		if (!p->audio_muted && score > best) {
+			best = score;
+			loudest = p;
+		}
+	}
+	if (!loudest || best < SPEAKER_MIN_SCORE || loudest == r->speaker)
+		return;
+	if (r->speaker && now_us - r->speaker_since_us < SPEAKER_HOLD_US)
+		return;
+	r->speaker = loudest;
+	r->speaker_since_us = now_us;
+	room_broadcast(r, NULL, json_pack("{s:s, s:s}", "type", "active_speaker", "id", loudest->id));
+}
+
+static gboolean on_tick(gpointer data)
+{
+	struct room *r = data;
+	int64_t now = g_get_monotonic_time();
+	r->ticks++;
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = r->participants->pdata[i];
+		if (p->audio)
+			producer_tick(p->audio, now);
+		if (p->video)
+			producer_tick(p->video, now);
+		if (r->ticks % REPORT_EVERY == 0)
+			participant_send_reports(p, now);
+	}
+	if (r->ticks % SPEAKER_EVERY == 0)
+		update_speaker(r, now);
+	return G_SOURCE_CONTINUE;
+}

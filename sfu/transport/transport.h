@@ -1,0 +1,61 @@
+/* One WebRTC transport (BUNDLE + rtcp-mux, so one ICE component): libnice
+ * for ICE, dtls_conn for the handshake, srtp_session for media keys. Demuxes
+ * what arrives (RFC 7983) and hands decrypted RTP and RTCP to its owner.
+ * Owned by one participant; lives and runs on that participant's worker. */
+#ifndef PARLEY_TRANSPORT_H
+#define PARLEY_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sfu/sdp.h"
+
+struct worker;
+struct dtls_identity;
+
+struct transport_config {
+	const char *ice_addresses;  /* comma list or "" for all interfaces */
+	const char *public_ip;      /* "" for none */
+	unsigned port_min, port_max;
+};
+
+struct transport_callbacks {
+	/* Decrypted RTP/RTCP; buf is writable scratch owned by the transport until return. */
+	void (*rtp)(void *arg, uint8_t *buf, size_t len);
+	void (*rtcp)(void *arg, uint8_t *buf, size_t len);
+	/* A local candidate, "candidate:..." (no "a="), or NULL at end of gathering. */
+	void (*candidate)(void *arg, const char *candidate);
+	/* DTLS done: media may flow. */
+	void (*connected)(void *arg);
+	/* ICE failed, DTLS failed or closed by the peer. */
+	void (*failed)(void *arg, const char *reason);
+};
+
+struct transport;
+
+int transport_create(struct transport **out, struct worker *w, const struct transport_config *cfg,
+		     struct dtls_identity *id, const struct transport_callbacks *cb, void *arg);
+void transport_destroy(struct transport *t);
+
+/* Starts gathering; candidates arrive through cb->candidate. */
+int transport_gather(struct transport *t);
+void transport_local_credentials(struct transport *t, const char **ufrag, const char **pwd);
+
+/* From the peer's answer: ICE credentials, fingerprint and its DTLS setup
+ * (active → we are the DTLS server; passive → client). Only the first call
+ * takes effect; later answers must carry the same credentials. Returns 0 or -EINVAL. */
+int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd,
+			 const char *fingerprint, enum sdp_setup peer_setup);
+/* "candidate:..." line from SDP or trickle. Returns 0 or -EINVAL. */
+int transport_add_remote_candidate(struct transport *t, const char *candidate);
+
+bool transport_is_connected(const struct transport *t);
+const char *transport_srtp_profile(const struct transport *t);
+
+/* Protects buf in place (cap must leave room for the tag) and sends it.
+ * Returns 0 or a negative errno; never logs above debug. */
+int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap);
+int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap);
+
+#endif
