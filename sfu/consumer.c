@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "sfu/codecs.h"
 #include "sfu/participant.h"
 #include "sfu/producer.h"
@@ -117,6 +118,7 @@ void consumer_forward(struct consumer *c, const struct rtp_view *v, bool keyfram
 		if (!keyframe)
 			return;
 		c->waiting_keyframe = false;
+		log_debug(LOGS_RTP, "participant %s mid %s: first keyframe forwarded", c->subscriber->id, c->mid);
 	}
 	struct rtp_header_out h = { .marker = v->marker, .pt = v->pt, .ssrc = c->ssrc };
 	if (!seq_map_apply(&c->map, v->seq, v->ts, c->clock_rate, now_us, &h.seq, &h.ts))

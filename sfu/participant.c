@@ -20,7 +20,35 @@
 static void on_rtp(void *arg, uint8_t *buf, size_t len);
 static void on_rtcp(void *arg, uint8_t *buf, size_t len);
 static void on_candidate(void *arg, const char *candidate);
-static void on_connected(void *arg);
+/* DTLS is done on our side, but the browser (usually the DTLS client) may
+ * not have read our last flight yet: media sent now can be dropped, and a
+ * lost keyframe start costs a new keyframe request. Media flows once its
+ * first SRTP packet arrives, or after MEDIA_READY_GRACE_US. */
+#define MEDIA_READY_GRACE_US 250000
+
+static void on_connected(void *arg)
+{
+	struct participant *p = arg;
+	p->dtls_done_us = g_get_monotonic_time();
+}
+
+void participant_check_media_ready(struct participant *p, int64_t now)
+{
+	if (p->connected || !p->dtls_done_us)
+		return;
+	if (!p->peer_sent_media && now - p->dtls_done_us < MEDIA_READY_GRACE_US)
+		return;
+	p->connected = true;
+	log_info(LOGS_ROOM, "room %s participant %s: media connected after %lld ms (%s)",
+		 p->room->name, p->id, (long long)((p->dtls_done_us - p->joined_us) / 1000),
+		 transport_srtp_profile(p->transport));
+	for (unsigned i = 0; i < p->n_sections; i++) {
+		struct consumer *c = &p->sections[i].consumer;
+		if (p->sections[i].role == SECTION_CONSUME && c->producer && c->waiting_keyframe)
+			producer_request_keyframe(c->producer, now);
+	}
+}
+
 static void on_failed(void *arg, const char *reason);
 
 static const struct transport_callbacks transport_cb = {
@@ -266,6 +294,10 @@ static void on_rtp(void *arg, uint8_t *buf, size_t len)
 {
 	struct participant *p = arg;
 	struct rtp_view v;
+	if (!p->connected) {
+		p->peer_sent_media = true;
+		participant_check_media_ready(p, g_get_monotonic_time());
+	}
 	if (rtp_parse(&v, buf, len)) {
 		p->room->worker->stats.dropped++;
 		return;
@@ -363,6 +395,10 @@ static void on_rtcp(void *arg, uint8_t *buf, size_t len)
 {
 	struct participant *p = arg;
 	int64_t now = g_get_monotonic_time();
+	if (!p->connected) {
+		p->peer_sent_media = true;
+		participant_check_media_ready(p, now);
+	}
 	struct rtcp_iter it;
 	struct rtcp_view v;
 	struct rtcp_rr rr;
@@ -395,21 +431,6 @@ static void on_candidate(void *arg, const char *candidate)
 					  "sdpMLineIndex", 0)
 			      : json_null();
 	participant_notify(p, json_pack("{s:s, s:o}", "type", "candidate", "candidate", c));
-}
-
-static void on_connected(void *arg)
-{
-	struct participant *p = arg;
-	p->connected = true;
-	int64_t now = g_get_monotonic_time();
-	log_info(LOGS_ROOM, "room %s participant %s: media connected after %lld ms (%s)",
-		 p->room->name, p->id, (long long)((now - p->joined_us) / 1000),
-		 transport_srtp_profile(p->transport));
-	for (unsigned i = 0; i < p->n_sections; i++) {
-		struct consumer *c = &p->sections[i].consumer;
-		if (p->sections[i].role == SECTION_CONSUME && c->producer && c->waiting_keyframe)
-			producer_request_keyframe(c->producer, now);
-	}
 }
 
 static void on_failed(void *arg, const char *reason)

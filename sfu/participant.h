@@ -51,7 +51,9 @@ struct participant {
 	bool offer_outstanding;
 	bool renegotiate;           /* a change is waiting for the answer */
 	bool answered_once;
-	bool connected;
+	int64_t dtls_done_us;       /* 0 until DTLS completes */
+	bool peer_sent_media;       /* an SRTP/SRTCP packet from it decrypted */
+	bool connected;             /* media may be sent to it */
 	bool audio_muted, video_muted;
 	bool leaving;
 	GSource *timeout;           /* transport must connect before it fires */
@@ -74,6 +76,9 @@ int participant_add_candidate(struct participant *p, const char *candidate);
 
 /* Periodic RTCP (RR and REMB to it as publisher, SR to it as subscriber). */
 void participant_send_reports(struct participant *p, int64_t now_us);
+
+/* Marks media ready once the peer is known to hold its keys (see participant.c). */
+void participant_check_media_ready(struct participant *p, int64_t now);
 
 struct consumer *participant_find_consumer(struct participant *p, uint32_t ssrc);
 

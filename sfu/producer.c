@@ -160,6 +160,7 @@ static void send_pli(struct producer *p, int64_t now_us)
 	uint8_t *buf = p->owner->room->worker->scratch;
 	int n = rtcp_write_pli(buf, WORKER_SCRATCH, p->owner->rtcp_ssrc, p->ssrc);
 	if (n > 0 && transport_send_rtcp(p->owner->transport, buf, (size_t)n, WORKER_SCRATCH) == 0) {
+		log_debug(LOGS_RTP, "participant %s: keyframe requested", p->owner->id);
 		p->last_keyframe_request_us = now_us;
 		p->keyframe_pending = false;
 		p->owner->room->worker->stats.keyframe_requests++;

@@ -183,6 +183,7 @@ static gboolean on_tick(gpointer data)
 	r->ticks++;
 	for (guint i = 0; i < r->participants->len; i++) {
 		struct participant *p = r->participants->pdata[i];
+		participant_check_media_ready(p, now);
 		if (p->audio)
 			producer_tick(p->audio, now);
 		if (p->video)

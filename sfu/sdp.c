@@ -61,12 +61,6 @@ static bool span_is(struct span s, const char *lit)
 	return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-static bool span_starts(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-	return s.n >= n && memcmp(s.p, lit, n) == 0;
-}
-
 static bool span_has(struct span s, char c)
 {
 	return s.n && memchr(s.p, c, s.n);
@@ -76,7 +70,7 @@ static struct span span_trim(struct span s)
 {
 	while (s.n && (s.p[0] == ' ' || s.p[0] == '\t'))
 		s.p++, s.n--;
-	while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r'))
+	while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
 		s.n--;
 	return s;
 }
@@ -266,7 +260,7 @@ static int a_fmtp(struct parser *p, struct span v, size_t arg)
 	while (params.n) {
 		struct span kv = span_trim(span_cut(&params, ';'));
 		uint64_t apt;
-		if (!span_starts(kv, "apt="))
+		if (kv.n < 4 || memcmp(kv.p, "apt=", 4))
 			continue;
 		kv.p += 4, kv.n -= 4;
 		if ((rc = number(p, kv, 127, &apt, "a=fmtp apt")))
@@ -490,35 +484,21 @@ static int a_max_message_size(struct parser *p, struct span v, size_t arg)
 	return rc;
 }
 
-static bool is_rid_id(struct span s)
-{
-	for (size_t i = 0; i < s.n; i++) {
-		char c = s.p[i];
-		bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			  (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-		if (!ok)
-			return false;
-	}
-	return s.n > 0;
-}
-
 static int a_rid(struct parser *p, struct span v, size_t arg)
 {
+	static const char rid_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
 	struct sdp_media *m = p->m;
 	struct span id = span_word(&v), dir = span_word(&v);
-	if (!is_rid_id(id) || !(span_is(dir, "send") || span_is(dir, "recv")))
+	struct sdp_rid r = { .send = span_is(dir, "send") };
+	int rc = copy(p, r.id, sizeof r.id, id, "a=rid id");
+	if (!rc && (strspn(r.id, rid_chars) != id.n || !(r.send || span_is(dir, "recv"))))
 		return fail(p, "a=rid: expected <id> send|recv [restrictions]");
-	if (id.n >= sizeof m->rids[0].id)
-		return fail(p, "a=rid id too long (%zu bytes, at most %zu)", id.n,
-			    sizeof m->rids[0].id - 1);
-	for (unsigned i = 0; i < m->n_rids; i++)
-		if (span_is(id, m->rids[i].id))
+	for (unsigned i = 0; !rc && i < m->n_rids; i++)
+		if (!strcmp(r.id, m->rids[i].id))
 			return 0;
-	if (m->n_rids == SDP_MAX_RIDS)
-		return 0;
-	struct sdp_rid *r = &m->rids[m->n_rids++];
-	r->send = span_is(dir, "send");
-	return copy_opt(p, r->id, sizeof r->id, id, "a=rid id");
+	if (!rc && m->n_rids < SDP_MAX_RIDS)
+		m->rids[m->n_rids++] = r;
+	return rc;
 }
 
 enum { AT_SESSION = 1, AT_MEDIA = 2, AT_BOTH = 3 };

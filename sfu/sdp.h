@@ -108,14 +108,18 @@ struct sdp_session {
 };
 
 /* Parses text (need not be NUL-terminated; CRLF or LF line ends). Returns 0,
- * or -EINVAL / -E2BIG with a human-readable reason in err. */
+ * or -EINVAL / -E2BIG with a human-readable reason in err; on failure out has
+ * no media and no bundle. Control characters other than tab are rejected, so
+ * parsed strings are safe to write back into SDP. Static payload types (0, 8,
+ * 9, ...) get their RFC 3551 name and clock without an rtpmap. Session-level
+ * direction and c= are inherited like ICE and DTLS. A repeated mid is an error. */
 int sdp_parse(struct sdp_session *out, const char *text, size_t len, char *err, size_t errlen);
 
 /* The format with this payload type, or NULL. */
 const struct sdp_format *sdp_media_format(const struct sdp_media *m, uint8_t pt);
 /* The extmap id for uri, or 0. */
 uint8_t sdp_media_extmap(const struct sdp_media *m, const char *uri);
-/* The RTX (FID) partner of ssrc, or 0. */
+/* The RTX ssrc paired with primary ssrc by a=ssrc-group:FID, or 0. */
 uint32_t sdp_media_rtx_ssrc(const struct sdp_media *m, uint32_t ssrc);
 
 #endif

@@ -256,7 +256,9 @@ int transport_create(struct transport **out, struct worker *w, const struct tran
 	t->identity = id;
 	g_strlcpy(t->public_ip, cfg->public_ip ? cfg->public_ip : "", sizeof(t->public_ip));
 	t->agent = nice_agent_new_full(w->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-	g_object_set(t->agent, "upnp", FALSE, "ice-tcp", FALSE, "controlling-mode", TRUE, NULL);
+	/* A first check sent before the browser applied its answer is lost; retry soon. */
+	g_object_set(t->agent, "upnp", FALSE, "ice-tcp", FALSE, "controlling-mode", TRUE,
+		     "stun-initial-timeout", 100, NULL);
 	if (cfg->ice_addresses && *cfg->ice_addresses && add_local_addresses(t, cfg->ice_addresses)) {
 		transport_destroy(t);
 		return -EINVAL;

@@ -36,7 +36,8 @@ static void nack_add(void *arg, uint16_t seq)
 struct twcc_log {
 	size_t n;
 	uint16_t seq[MAX_STATUS];
-	int64_t t[MAX_STATUS]; /* -1 when lost */
+	bool rx[MAX_STATUS];
+	int64_t t[MAX_STATUS];
 };
 
 static void twcc_add(void *arg, uint16_t seq, bool received, int64_t arrival_us)
@@ -46,7 +47,8 @@ static void twcc_add(void *arg, uint16_t seq, bool received, int64_t arrival_us)
 	if (l->n >= MAX_STATUS)
 		abort();
 	l->seq[l->n] = seq;
-	l->t[l->n] = received ? arrival_us : -1;
+	l->rx[l->n] = received;
+	l->t[l->n] = arrival_us;
 	l->n++;
 }
 
@@ -161,7 +163,7 @@ static void twcc_rebuild(const struct rtcp_twcc *tw, const struct twcc_log *a)
 	bool have_ref = false;
 
 	for (size_t i = 0; i < a->n; i++) {
-		abs_us[i] = a->t[i] < 0 ? -1 : a->t[i] + shift;
+		abs_us[i] = a->rx[i] ? a->t[i] + shift : -1;
 		if (!have_ref && abs_us[i] >= 0) {
 			ref = abs_us[i] / 64000;
 			have_ref = true;
@@ -174,8 +176,8 @@ static void twcc_rebuild(const struct rtcp_twcc *tw, const struct twcc_log *a)
 	    tw2.base_seq != tw->base_seq || tw2.fb_count != tw->fb_count)
 		abort();
 	for (size_t i = 0; i < a->n; i++)
-		if (b.seq[i] != a->seq[i] || (a->t[i] < 0) != (b.t[i] < 0) ||
-		    (a->t[i] >= 0 && b.t[i] + ref * 64000 != abs_us[i]))
+		if (b.seq[i] != a->seq[i] || a->rx[i] != b.rx[i] ||
+		    (a->rx[i] && b.t[i] + ref * 64000 != abs_us[i]))
 			abort();
 }
 
@@ -236,8 +238,7 @@ static void check_built_twcc(int len, const int64_t *arr, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if ((arr[i] < 0) != (l.t[i] < 0) ||
-		    (arr[i] >= 0 && l.t[i] != floor250(arr[i] - base)))
+		if ((arr[i] >= 0) != l.rx[i] || (l.rx[i] && l.t[i] != floor250(arr[i] - base)))
 			abort();
 	walk_compound(built, (size_t)len);
 }

@@ -74,7 +74,7 @@ export async function waitFor(fn, { timeout = 10000, interval = 100, message = '
 export async function startServer({ extraArgs = [], startTimeout = 20000 } = {}) {
 	if (!fs.existsSync(PARLEY_BIN)) throw new Error(`server binary not found: ${PARLEY_BIN} (set PARLEY_BIN)`);
 	const port = await freePort();
-	const args = ['--http-port', String(port), '--ice-address', '127.0.0.1', '--log', 'info',
+	const args = ['--http-port', String(port), '--ice-addresses', '127.0.0.1', '--log', 'info',
 		...(process.env.PARLEY_ARGS ? process.env.PARLEY_ARGS.split(' ').filter(Boolean) : []), ...extraArgs];
 	const proc = spawn(PARLEY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'],
 		env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0' } });

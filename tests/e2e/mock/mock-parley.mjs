@@ -28,7 +28,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	const a = process.argv[i];
 	if (a === '--help') { console.log('mock-parley.mjs [--http-port N] [--ice-address A] [--log L]'); process.exit(0); }
 	if (a === '--http-port') opts.port = Number(process.argv[++i]);
-	else if (a === '--ice-address' || a === '--log') i++;
+	else if (a === '--ice-address' || a === '--ice-addresses' || a === '--log') i++;
 }
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
