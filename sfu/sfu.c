@@ -167,10 +167,12 @@ void sfu_join(unsigned worker, const char *room, const char *pid, const char *na
 static void do_answer(struct command *cmd, struct room *r, struct participant *p)
 {
 	char err[160];
-	if (participant_apply_answer(p, cmd->text, err, sizeof(err))) {
+	int rc = participant_apply_answer(p, cmd->text, err, sizeof(err));
+	if (rc) {
 		log_info(LOGS_ROOM, "room %s participant %s: answer refused: %s", r->name, p->id, err);
 		participant_notify(p, json_pack("{s:s, s:s, s:s, s:s}", "type", "error", "code",
-						"bad_sdp", "message", err, "ref", "answer"));
+						rc == -EPROTO ? "out_of_order" : "bad_sdp",
+						"message", err, "ref", "answer"));
 	}
 }
 

@@ -148,9 +148,23 @@ function removeTile(id) {
 	updateGridCount();
 }
 
+// Picks the column count and tile width that make n 16:10 tiles as large as
+// the grid allows.
 function updateGridCount() {
-	ui.grid.dataset.count = String(ui.grid.querySelectorAll('.tile').length);
+	const n = ui.grid.querySelectorAll('.tile').length;
+	ui.grid.dataset.count = String(n);
+	const gap = 14;
+	const W = ui.grid.clientWidth - 12, H = ui.grid.clientHeight - 12; // less the padding
+	if (!W || !H) return;
+	let best = { w: 0, cols: 1 };
+	for (let cols = 1; cols <= n; cols++) {
+		const rows = Math.ceil(n / cols);
+		const w = Math.min((W - gap * (cols - 1)) / cols, ((H - gap * (rows - 1)) / rows) * 1.6);
+		if (w > best.w) best = { w, cols };
+	}
+	ui.grid.style.gridTemplateColumns = `repeat(${best.cols}, ${Math.floor(Math.max(best.w, 160))}px)`;
 }
+window.addEventListener('resize', updateGridCount);
 
 function updateLocalTile() {
 	const room = parley.room;
@@ -276,6 +290,7 @@ async function join(opts = {}) {
 	ui.roomLabel.hidden = false;
 	ui.joinView.hidden = true;
 	ui.callView.hidden = false;
+	updateGridCount();
 	ui.joinButton.disabled = false;
 	ui.joinStatus.textContent = '';
 	updateLocalTile();

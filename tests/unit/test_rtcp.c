@@ -291,14 +291,16 @@ static void test_rr_round_trip(void **state)
 	check_truncations(buf, sizeof(buf));
 
 	/* Cumulative loss is 24-bit signed on the wire: saturate, never wrap. */
-	in.n_reports = 2;
+	in.n_reports = 3;
 	in.reports[0].cumulative_lost = 0x1000000;
 	in.reports[1].cumulative_lost = -0x900000;
-	assert_int_equal(rtcp_write_rr(buf, sizeof(buf), &in), 56);
-	v = first_view(buf, 56);
+	in.reports[2].cumulative_lost = -0x800000; /* the most negative that fits */
+	assert_int_equal(rtcp_write_rr(buf, sizeof(buf), &in), 80);
+	v = first_view(buf, 80);
 	assert_int_equal(rtcp_parse_rr(&v, &out), 0);
 	assert_int_equal(out.reports[0].cumulative_lost, 0x7fffff);
 	assert_int_equal(out.reports[1].cumulative_lost, -0x800000);
+	assert_int_equal(out.reports[2].cumulative_lost, -0x800000);
 }
 
 static void test_report_count_and_padding(void **state)
@@ -527,6 +529,9 @@ static void test_remb_malformed(void **state)
 	buf[19] = 2;
 	assert_int_equal(rtcp_parse_remb(&v, &out), 0);
 	assert_true(out.bitrate_bps == UINT64_MAX);
+	memcpy(buf + 17, (const uint8_t[]){ 47 << 2 | 2, 0, 0 }, 3); /* 2^17 << 47 */
+	assert_int_equal(rtcp_parse_remb(&v, &out), 0);
+	assert_true(out.bitrate_bps == UINT64_MAX);
 }
 
 /* ---- transport-wide CC ---- */
@@ -731,6 +736,14 @@ static void test_twcc_write_losses_and_reorder(void **state)
 	assert_int_equal(twcc_round_trip(arr, 20, 7, buf, sizeof(buf)), 64);
 	assert_int_equal(rd16(buf + 20), 0xc000 | 1 << 12 | 0xaaa);
 	assert_int_equal(rd16(buf + 22), 0x4000 | 13);
+
+	/* Runs at the thresholds: 14 small (a run, not a 1-bit vector), then 7
+	 * large (a run, not a 2-bit vector), then 3 small. */
+	for (int i = 0; i < 24; i++)
+		arr[i] = 1000 * i + (i >= 14 ? 100000 * (i < 21 ? i - 13 : 7) : 0);
+	assert_int_equal(twcc_round_trip(arr, 24, 0, buf, sizeof(buf)), 60);
+	assert_true(rd16(buf + 20) == 0x200e && rd16(buf + 22) == 0x4007 &&
+		    rd16(buf + 24) == 0x2003);
 }
 
 static void test_twcc_write_limits(void **state)
@@ -741,6 +754,11 @@ static void test_twcc_write_limits(void **state)
 	assert_int_equal(rtcp_write_twcc(buf, sizeof(buf), 1, 2, 0, 3, arr, 0), -ERANGE);
 	assert_int_equal(rtcp_write_twcc(buf, sizeof(buf), 1, 2, 0, 0, arr, 0), -EINVAL);
 	assert_int_equal(rtcp_write_twcc(buf, sizeof(buf), 1, 2, 0, 3, NULL, 0), -EINVAL);
+	/* 255 ticks is still a 1-byte delta. */
+	arr[1] = 255 * 250;
+	arr[2] = arr[1] + 250;
+	assert_int_equal(twcc_round_trip(arr, 3, 0, buf, sizeof(buf)), 28);
+	assert_int_equal(rd16(buf + 20), 0x2003);
 	/* Just inside: +32767 ticks. */
 	arr[1] = 32767 * 250;
 	arr[2] = arr[1] + 250;

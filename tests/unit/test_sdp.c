@@ -29,13 +29,14 @@ static const char *const fixtures[] = {
 static char *load_fixture(const char *name, size_t *len)
 {
 	const char *dir = getenv("PARLEY_FIXTURES");
+	const char *slash = strrchr(__FILE__, '/');
 	char path[1024];
 	if (dir)
 		snprintf(path, sizeof path, "%s/sdp/%s", dir, name);
-	else  /* run by hand: find them next to this file */
-		snprintf(path, sizeof path, "%.*s/../fixtures/sdp/%s",
-			 (int)(strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') - __FILE__ : 1),
-			 strrchr(__FILE__, '/') ? __FILE__ : ".", name);
+	else if (slash)  /* run by hand: tests/unit/../fixtures */
+		snprintf(path, sizeof path, "%.*s/../fixtures/sdp/%s", (int)(slash - __FILE__), __FILE__, name);
+	else
+		snprintf(path, sizeof path, "../fixtures/sdp/%s", name);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		fail_msg("cannot open fixture %s", path);

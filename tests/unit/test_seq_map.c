@@ -94,6 +94,9 @@ static void test_switch_same_instant_advances_one_tick(void **state)
 	seq_map_switch(&m);
 	/* A clock that went backwards still moves the timestamp forward. */
 	expect(70, 0, 4000, 3, 102);
+	seq_map_switch(&m);
+	/* 5 us is less than one 90 kHz tick: still one tick. */
+	expect(90, 0, 4005, 4, 103);
 }
 
 static void test_switch_uses_newest_timestamp_time(void **state)

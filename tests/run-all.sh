@@ -1,0 +1,77 @@
+#!/bin/sh
+# Every test Parley has, in order of cost: unit tests (release and
+# ASan+UBSan builds), each libFuzzer target for a bounded time, then the
+# browser end-to-end tests inside a loopback-only network namespace, against
+# the release build and again against the ASan+UBSan build.
+# Ends with one line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=$(nproc)
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+passed=0
+failed=0
+failures=""
+
+step() {
+	name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: passed"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		echo "=== $name: FAILED"
+	fi
+}
+
+build() {
+	dir=$1
+	shift
+	cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$JOBS"
+}
+
+unit() {
+	(cd "$1" && ctest --output-on-failure --timeout 120)
+}
+
+fuzz() {
+	ok=0
+	for target in build-fuzz/fuzz_*; do
+		name=$(basename "$target" | sed 's/^fuzz_//')
+		corpus=$(mktemp -d)
+		cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
+		echo "--- fuzz $name for ${FUZZ_SECONDS}s"
+		if ! "$target" -max_total_time="$FUZZ_SECONDS" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=build-fuzz/"$name"- "$corpus" 2>build-fuzz/"$name".log; then
+			tail -40 build-fuzz/"$name".log
+			ok=1
+		else
+			grep -E "stat::number_of_executed_units" build-fuzz/"$name".log
+		fi
+		rm -rf "$corpus"
+	done
+	return $ok
+}
+
+e2e() {
+	bin=$1
+	unshare -n sh -c "ip link set lo up && cd '$ROOT/tests/e2e' && PARLEY_BIN='$ROOT/$bin' \
+		timeout 900 node --test --test-concurrency=1 --test-timeout=180000"
+}
+
+step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step unit unit build
+step build-asan build build-asan -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON
+step unit-asan unit build-asan
+step build-fuzz build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DPARLEY_FUZZ=ON -DPARLEY_SANITIZE=ON -DPARLEY_TESTS=OFF
+step fuzz fuzz
+step e2e e2e build/parley
+step e2e-asan e2e build-asan/parley
+
+[ -n "$failures" ] && echo "failed steps:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
