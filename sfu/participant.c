@@ -181,6 +181,10 @@ void participant_destroy(struct participant *p)
 		g_source_destroy(p->timeout);
 		g_source_unref(p->timeout);
 	}
+	if (p->offer_idle) {
+		g_source_destroy(p->offer_idle);
+		g_source_unref(p->offer_idle);
+	}
 	free(p->sections);
 	free(p);
 }
@@ -202,14 +206,28 @@ static void send_offer(struct participant *p)
 		defer_removal(p, "error");
 }
 
+static gboolean on_offer_idle(gpointer data)
+{
+	struct participant *p = data;
+	g_source_unref(p->offer_idle);
+	p->offer_idle = NULL;
+	if (!p->offer_outstanding && !p->leaving)
+		send_offer(p);
+	return G_SOURCE_REMOVE;
+}
+
+/* Deferred to an idle dispatch so that the changes one event causes (a
+ * publisher's audio and video, a departure) make one offer, not several. */
 void participant_renegotiate(struct participant *p)
 {
 	if (p->leaving)
 		return;
-	if (p->offer_outstanding)
-		p->renegotiate = true;
-	else
-		send_offer(p);
+	p->renegotiate = true;
+	if (p->offer_outstanding || p->offer_idle)
+		return;
+	p->offer_idle = g_idle_source_new();
+	g_source_set_callback(p->offer_idle, on_offer_idle, p, NULL);
+	g_source_attach(p->offer_idle, p->room->worker->ctx);
 }
 
 int participant_subscribe(struct participant *p, struct producer *producer)
@@ -249,7 +267,7 @@ int participant_apply_answer(struct participant *p, const char *sdp, char *err, 
 		return rc;
 	p->offer_outstanding = false;
 	if (p->renegotiate)
-		send_offer(p);
+		participant_renegotiate(p);
 	return 0;
 }
 

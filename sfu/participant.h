@@ -56,6 +56,7 @@ struct participant {
 	bool connected;             /* media may be sent to it */
 	bool audio_muted, video_muted;
 	bool leaving;
+	GSource *offer_idle;        /* a coalesced offer is scheduled */
 	GSource *timeout;           /* transport must connect before it fires */
 };
 

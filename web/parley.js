@@ -141,7 +141,7 @@ export class ParleyRoom {
 			// wait for the media (the offer chain starts with it).
 			const media = this._getLocalMedia(opts, audio, video);
 			media.catch(() => {});
-			this._chain = media.then(() => {}, () => {});
+			this._chain = media.then(() => this._preattachLocalTracks(), () => {});
 			this._createPeerConnection();
 			await this._openSocket();
 			const joined = new Promise((resolve, reject) => { this._joinWaiter = { resolve, reject }; });
@@ -154,6 +154,19 @@ export class ParleyRoom {
 			if (this.state === 'joined') this._send({ type: 'leave' });
 			this._teardown();
 			throw err;
+		}
+	}
+
+	// Tracks added with addTrack before the first offer are bound by
+	// setRemoteDescription to the first audio and video m-sections (JSEP
+	// 5.10), i.e. mids 0 and 1, which saves two replaceTrack round trips on
+	// the way to the first answer. _onOffer checks and corrects the binding.
+	_preattachLocalTracks() {
+		const pc = this._pc;
+		if (!pc || pc.remoteDescription || pc.getSenders().length) return;
+		for (const kind of ['audio', 'video']) {
+			const track = this._localTrack(kind);
+			if (track) pc.addTrack(track, this.localStream);
 		}
 	}
 
@@ -381,7 +394,14 @@ export class ParleyRoom {
 
 		const publishing = [];
 		for (const t of pc.getTransceivers()) {
-			if (t.mid !== PUBLISH_MIDS.audio && t.mid !== PUBLISH_MIDS.video) continue;
+			if (t.mid !== PUBLISH_MIDS.audio && t.mid !== PUBLISH_MIDS.video) {
+				// A pre-attached track bound to the wrong m-section: take it back.
+				if (t.mid != null && t.sender.track) {
+					publishing.push(t.sender.replaceTrack(null));
+					t.direction = 'recvonly';
+				}
+				continue;
+			}
 			const kind = t.mid === PUBLISH_MIDS.audio ? 'audio' : 'video';
 			const track = this._localTrack(kind);
 			if (t.sender.track !== track) publishing.push(t.sender.replaceTrack(track));

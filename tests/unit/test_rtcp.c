@@ -617,9 +617,9 @@ static void test_twcc_parse_malformed(void **state)
 {
 	struct twcc_list l = { 0 };
 
-	/* Reserved symbol 3, in a run and in a 2-bit vector. */
-	assert_int_equal(twcc_parse_rc(1, (const uint8_t[]){ 0x60, 0x01 }, 2, &l), -EINVAL);
-	assert_int_equal(twcc_parse_rc(1, (const uint8_t[]){ 0xf0, 0x00 }, 2, &l), -EINVAL);
+	/* Reserved symbol 3, in a run and in a 2-bit vector (with bytes to spare). */
+	assert_int_equal(twcc_parse_rc(1, (const uint8_t[]){ 0x60, 0x01, 1, 1, 1 }, 5, &l), -EINVAL);
+	assert_int_equal(twcc_parse_rc(1, (const uint8_t[]){ 0xf0, 0x00, 1, 1, 1 }, 5, &l), -EINVAL);
 	/* Status count 0. */
 	assert_int_equal(twcc_parse_rc(0, (const uint8_t[]){ 0x00, 0x00 }, 2, &l), -EINVAL);
 	/* 8 received packets, only 6 delta bytes. */

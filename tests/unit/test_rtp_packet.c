@@ -462,6 +462,9 @@ static void test_vp8_keyframe(void **state)
 
 	assert_true(key_copy(RTP_CODEC_VP8, vp8_key_ext, sizeof(vp8_key_ext)));
 	assert_true(key_copy(RTP_CODEC_VP8, vp8_key_min, sizeof(vp8_key_min)));
+	/* X with only K: one TID/Y/KEYIDX byte before the payload header. */
+	assert_true(key_copy(RTP_CODEC_VP8,
+			     (const uint8_t[]){ 0x90, 0x10, 0x00, 0x50, 0x01, 0x00, 0x9d, 0x01, 0x2a }, 9));
 	memcpy(b, vp8_key_ext, sizeof(b));
 	b[6] |= 0x01; /* P bit: inter frame */
 	assert_false(rtp_is_keyframe(RTP_CODEC_VP8, b, sizeof(b)));
@@ -517,6 +520,8 @@ static void test_h264_keyframe(void **state)
 		b[2] = 0x00; /* zero-size NAL */
 		assert_false(rtp_is_keyframe(RTP_CODEC_H264, b, sizeof(b)));
 	}
+	/* A zero-size NAL is malformed: stop, don't read its header byte. */
+	assert_false(key_copy(RTP_CODEC_H264, (const uint8_t[]){ 0x78, 0x00, 0x00, 0x67, 0x42 }, 5));
 	assert_true(key_copy(RTP_CODEC_H264, (const uint8_t[]){ 0x7c, 0x85, 0x00 }, 3));
 	assert_false(key_copy(RTP_CODEC_H264, (const uint8_t[]){ 0x7c, 0x05, 0x00 }, 3));
 	assert_false(key_copy(RTP_CODEC_H264, (const uint8_t[]){ 0x7c, 0x81, 0x00 }, 3));

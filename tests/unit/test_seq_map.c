@@ -234,6 +234,7 @@ static void test_skip_edge_states(void **state)
 	expect(1, 0, 0, 1, 0);
 	seq_map_switch(&m);
 	seq_map_skip(&m, 2);
+	expect_unapply(1, 1); /* the old source is still NACKable */
 	expect(2, 0, 0, 2, 1);
 	/* Skip across the seq wrap. */
 	seq_map_init(&m);
