@@ -41,15 +41,15 @@ static int parse_join(struct signal_message *m, json_t *root, struct signal_erro
 	if (!json_is_string(room) || !signal_room_name_valid(json_string_value(room)))
 		return fail(err, "bad_request", "join",
 			    "room must be 1-64 characters of A-Z a-z 0-9 _ - .");
-	if (name && !json_is_string(name))
-		return fail(err, "bad_request", "join", "name must be a string");
-	const char *n = name ? json_string_value(name) : "";
-	if (strlen(n) > SIGNAL_MAX_NAME || !g_utf8_validate(n, -1, NULL))
+	if (!json_is_string(name) || json_string_length(name) == 0)
+		return fail(err, "bad_request", "join", "name must be a non-empty string");
+	const char *n = json_string_value(name);
+	if (strlen(n) > SIGNAL_MAX_NAME)
 		return fail(err, "bad_request", "join", "name must be at most 64 bytes of UTF-8");
 	if (token && !json_is_string(token) && !json_is_null(token))
 		return fail(err, "bad_request", "join", "token must be a string");
 	g_strlcpy(m->room, json_string_value(room), sizeof(m->room));
-	g_strlcpy(m->name, *n ? n : "Guest", sizeof(m->name));
+	g_strlcpy(m->name, n, sizeof(m->name));
 	m->token = json_is_string(token) ? json_string_value(token) : NULL;
 	return 0;
 }

@@ -18,6 +18,8 @@
 
 enum session_state { SESSION_NEW, SESSION_JOINED, SESSION_DONE };
 
+#define SESSION_MAX_QUEUED 1024
+
 /* One per WebSocket; memory owned by lws (per-session data), contents by us. */
 struct session {
 	struct lws *wsi;
@@ -61,12 +63,24 @@ void ws_server_post(uint64_t session_id, char *json, bool close)
 		lws_cancel_service(context);
 }
 
+static void leave_room(struct session *s, const char *reason);
+
 static void session_send(struct session *s, char *json)
 {
 	if (!json)
 		return;
-	if (s->state == SESSION_DONE && s->close_after_flush) {
+	if (s->close_after_flush) {
 		free(json);
+		return;
+	}
+	if (g_queue_get_length(&s->out) >= SESSION_MAX_QUEUED) {
+		/* A client that stops reading must not grow our memory without bound. */
+		log_info(LOGS_SIGNAL, "session %llu (room %s, %s): not reading, closing",
+			 (unsigned long long)s->id, s->room, s->pid);
+		free(json);
+		leave_room(s, "error");
+		s->close_after_flush = true;
+		lws_callback_on_writable(s->wsi);
 		return;
 	}
 	g_queue_push_tail(&s->out, json);
