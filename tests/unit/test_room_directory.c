@@ -138,14 +138,11 @@ static void test_placement_on_least_loaded_after_leave(void **state)
 	/* Empty b completely: its worker is now the only one with one room. */
 	room_directory_leave(d, "b");
 	assert_int_equal(room_directory_members(d, "b"), 0);
-	int wg = room_directory_enter(d, "g", 50);
-	assert_int_equal(per[wg], 2);
-	int rooms_on_wg_before = 0;
-	const int ws[] = { wa, wc, wd, we, wf };
-	for (int i = 0; i < 5; i++)
-		rooms_on_wg_before += ws[i] == wg;
-	assert_int_equal(rooms_on_wg_before, 1); /* the worker that lost b */
-	assert_int_equal(wg, wb);
+	assert_int_equal(room_directory_enter(d, "g", 50), wb);
+	/* Now all three hold two rooms again; a fresh room after "a" empties
+	 * goes to a's worker. */
+	room_directory_leave(d, "a");
+	assert_int_equal(room_directory_enter(d, "h", 50), wa);
 	room_directory_destroy(d);
 }
 
@@ -199,8 +196,28 @@ static void test_leave_frees_room(void **state)
 	room_directory_leave(d, "never-was");
 	assert_int_equal(room_directory_members(d, "r"), 0);
 	/* ...and do not skew the counts of a room created again. */
-	assert_true(room_directory_enter(d, "r", 5) >= 0);
+	int w = room_directory_enter(d, "r", 5);
+	assert_true(w >= 0);
 	assert_int_equal(room_directory_members(d, "r"), 1);
+	/* The re-created room counts on its worker again: the next new room
+	 * goes to the other one. */
+	assert_int_equal(room_directory_enter(d, "s", 5), 1 - w);
+	room_directory_destroy(d);
+}
+
+/* A room emptied and entered again is a new room on some worker, and
+ * counts there like any other. */
+static void test_recreated_room_counts(void **state)
+{
+	struct room_directory *d = make(2);
+	int w;
+
+	assert_true(room_directory_enter(d, "r", 5) >= 0);
+	room_directory_leave(d, "r");
+	w = room_directory_enter(d, "r", 5);
+	assert_true(w >= 0 && w < 2);
+	assert_int_equal(room_directory_members(d, "r"), 1);
+	assert_int_equal(room_directory_enter(d, "s", 5), 1 - w);
 	room_directory_destroy(d);
 }
 
@@ -243,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_max_members),
 		cmocka_unit_test(test_max_one),
 		cmocka_unit_test(test_leave_frees_room),
+		cmocka_unit_test(test_recreated_room_counts),
 		cmocka_unit_test(test_name_is_copied),
 		cmocka_unit_test(test_zero_workers),
 	};
