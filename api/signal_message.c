@@ -18,6 +18,10 @@ static int fail(struct signal_error *err, const char *code, const char *ref, con
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	/* The reason may quote the client's bytes, cut anywhere: keep it valid UTF-8. */
+	const gchar *end;
+	if (!g_utf8_validate(err->message, -1, &end))
+		err->message[end - err->message] = 0;
 	return -EINVAL;
 }
 
@@ -34,23 +38,31 @@ bool signal_room_name_valid(const char *name)
 	return true;
 }
 
+/* A string member without NUL bytes, or NULL. */
+static const char *plain_string(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+		return NULL;
+	return json_string_value(v);
+}
+
 static int parse_join(struct signal_message *m, json_t *root, struct signal_error *err)
 {
-	json_t *room = json_object_get(root, "room"), *name = json_object_get(root, "name");
+	const char *room = plain_string(root, "room"), *n = plain_string(root, "name");
 	json_t *token = json_object_get(root, "token");
-	if (!json_is_string(room) || !signal_room_name_valid(json_string_value(room)))
+	if (!room || !signal_room_name_valid(room))
 		return fail(err, "bad_request", "join",
 			    "room must be 1-64 characters of A-Z a-z 0-9 _ - .");
-	if (!json_is_string(name) || json_string_length(name) == 0)
-		return fail(err, "bad_request", "join", "name must be a non-empty string");
-	const char *n = json_string_value(name);
+	if (!n || !*n)
+		return fail(err, "bad_request", "join", "name must be a non-empty string without NUL");
 	if (strlen(n) > SIGNAL_MAX_NAME)
 		return fail(err, "bad_request", "join", "name must be at most 64 bytes of UTF-8");
 	if (token && !json_is_string(token) && !json_is_null(token))
 		return fail(err, "bad_request", "join", "token must be a string");
-	g_strlcpy(m->room, json_string_value(room), sizeof(m->room));
+	g_strlcpy(m->room, room, sizeof(m->room));
 	g_strlcpy(m->name, n, sizeof(m->name));
-	m->token = json_is_string(token) ? json_string_value(token) : NULL;
+	m->token = plain_string(root, "token");
 	return 0;
 }
 
@@ -86,8 +98,9 @@ static int parse_candidate(struct signal_message *m, json_t *root, struct signal
 
 static int parse_mute(struct signal_message *m, json_t *root, struct signal_error *err)
 {
-	json_t *kind = json_object_get(root, "kind"), *muted = json_object_get(root, "muted");
-	const char *k = json_is_string(kind) ? json_string_value(kind) : "";
+	json_t *muted = json_object_get(root, "muted");
+	const char *k = plain_string(root, "kind");
+	k = k ? k : "";
 	if (strcmp(k, "audio") != 0 && strcmp(k, "video") != 0)
 		return fail(err, "bad_request", "mute", "kind must be \"audio\" or \"video\"");
 	if (!json_is_boolean(muted))
@@ -116,16 +129,17 @@ int signal_message_parse(struct signal_message *out, const char *text, size_t le
 	if (len > SIGNAL_MAX_MESSAGE)
 		return fail(err, "too_large", NULL, "message over %d bytes", SIGNAL_MAX_MESSAGE);
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root)
 		return fail(err, "bad_json", NULL, "not JSON: %s", jerr.text);
-	json_t *type = json_object_get(root, "type");
-	if (!json_is_object(root) || !json_is_string(type)) {
+	json_t *type_json = json_is_object(root) ? json_object_get(root, "type") : NULL;
+	const char *type = json_is_string(type_json) ? json_string_value(type_json) : NULL;
+	if (!type) {
 		json_decref(root);
 		return fail(err, "bad_json", NULL, "expected an object with a string \"type\"");
 	}
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		if (strcmp(json_string_value(type), types[i].name) != 0)
+		if (strcmp(type, types[i].name) != 0 || strlen(type) != json_string_length(type_json))
 			continue;
 		out->type = types[i].type;
 		out->root = root;
@@ -149,6 +163,8 @@ char *signal_error_json(const struct signal_error *err)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s}", "type", "error", "code", err->code, "message",
 			      err->message);
+	if (!j)
+		return g_strdup_printf("{\"type\":\"error\",\"code\":\"%s\",\"message\":\"\"}", err->code);
 	if (err->ref)
 		json_object_set_new(j, "ref", json_string(err->ref));
 	char *s = json_dumps(j, JSON_COMPACT);

@@ -96,7 +96,7 @@ static void session_close(struct session *s)
 static void session_error(struct session *s, const struct signal_error *err)
 {
 	char *j = signal_error_json(err);
-	session_send(s, strdup(j));
+	session_send(s, strdup(j ? j : "{\"type\":\"error\",\"code\":\"internal\"}"));
 	g_free(j);
 }
 

@@ -101,6 +101,12 @@ static int load_file(struct config *cfg, const char *path)
 	int lineno = 0, rc = 0;
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fprintf(stderr, "parley: %s:%d: line longer than %zu bytes\n", path, lineno,
+				sizeof(line) - 2);
+			rc = -EINVAL;
+			break;
+		}
 		char *s = trim(line);
 		if (*s == 0 || *s == '#')
 			continue;
@@ -124,6 +130,10 @@ static int load_file(struct config *cfg, const char *path)
 		} else {
 			rc = set_key(cfg, k, value);
 		}
+	}
+	if (rc == 0 && ferror(f)) {
+		fprintf(stderr, "parley: cannot read config %s: %s\n", path, strerror(errno));
+		rc = -EINVAL;
 	}
 	fclose(f);
 	return rc;

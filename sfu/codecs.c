@@ -63,6 +63,12 @@ int codec_parse_video_list(const char *list, const struct codec **out, size_t ma
 			snprintf(err, errlen, "unknown video codec \"%.*s\"", (int)n, p);
 			return -EINVAL;
 		}
+		for (size_t i = 0; i < count; i++) {
+			if (out[i] == c) {
+				snprintf(err, errlen, "video codec \"%s\" is listed twice", c->key);
+				return -EINVAL;
+			}
+		}
 		if (count < max)
 			out[count++] = c;
 		p += n;

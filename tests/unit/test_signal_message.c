@@ -139,28 +139,40 @@ static void test_join_valid(void **state)
 	signal_message_release(&m); /* twice is harmless */
 }
 
-static void test_join_optional_fields(void **state)
+static void test_join_optional_token(void **state)
 {
 	struct signal_message m;
 
-	/* No name and no token: a default name, no token. */
-	expect_ok(&m, "{\"type\":\"join\",\"room\":\"r\"}");
+	/* No token, or a null one: no token. */
+	expect_ok(&m, "{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\"}");
 	assert_int_equal(m.type, SIGNAL_JOIN);
 	assert_string_equal(m.room, "r");
-	assert_string_equal(m.name, "Guest");
+	assert_string_equal(m.name, "n");
 	assert_null(m.token);
 	signal_message_release(&m);
 
-	/* An empty name is the default name; a null token is no token. */
-	expect_ok(&m, "{\"room\":\"r\",\"name\":\"\",\"token\":null,\"type\":\"join\"}");
-	assert_string_equal(m.name, "Guest");
+	expect_ok(&m, "{\"room\":\"r\",\"name\":\"n\",\"token\":null,\"type\":\"join\"}");
 	assert_null(m.token);
+	signal_message_release(&m);
+
+	/* An empty token is still a token. */
+	expect_ok(&m, "{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"token\":\"\"}");
+	assert_non_null(m.token);
+	assert_string_equal(m.token, "");
 	signal_message_release(&m);
 
 	/* Whitespace around the JSON is fine. */
-	expect_ok(&m, " \n\t{ \"type\" : \"join\" , \"room\" : \"r\" } \r\n");
+	expect_ok(&m, " \n\t{ \"type\" : \"join\" , \"room\" : \"r\" , \"name\" : \"n\" } \r\n");
 	assert_string_equal(m.room, "r");
 	signal_message_release(&m);
+}
+
+/* The name is a required, non-empty string. */
+static void test_join_name_required(void **state)
+{
+	expect_error("{\"type\":\"join\",\"room\":\"r\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":\"\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":null}", "bad_request", "join");
 }
 
 static void test_join_room_charset(void **state)
@@ -171,7 +183,7 @@ static void test_join_room_charset(void **state)
 	struct signal_message m;
 	char msg[256];
 
-	expect_ok(&m, "{\"type\":\"join\",\"room\":\"AZaz09_-.\"}");
+	expect_ok(&m, "{\"type\":\"join\",\"room\":\"AZaz09_-.\",\"name\":\"n\"}");
 	assert_string_equal(m.room, "AZaz09_-.");
 	signal_message_release(&m);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -179,12 +191,12 @@ static void test_join_room_charset(void **state)
 		expect_error(msg, "bad_request", "join");
 	}
 	/* Missing, or not a string. */
-	expect_error("{\"type\":\"join\"}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":null}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":7}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":[\"r\"]}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":{\"name\":\"r\"}}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":true}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"name\":\"n\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":null,\"name\":\"n\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":7,\"name\":\"n\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":[\"r\"],\"name\":\"n\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":{\"name\":\"r\"},\"name\":\"n\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":true,\"name\":\"n\"}", "bad_request", "join");
 }
 
 static void test_join_room_length(void **state)
@@ -193,12 +205,12 @@ static void test_join_room_length(void **state)
 	char *r64 = repeat('r', 64), *r65 = repeat('r', 65);
 	char msg[256];
 
-	snprintf(msg, sizeof(msg), "{\"type\":\"join\",\"room\":\"%s\"}", r64);
+	snprintf(msg, sizeof(msg), "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"n\"}", r64);
 	expect_ok(&m, msg);
 	assert_int_equal(strlen(m.room), 64);
 	assert_string_equal(m.room, r64);
 	signal_message_release(&m);
-	snprintf(msg, sizeof(msg), "{\"type\":\"join\",\"room\":\"%s\"}", r65);
+	snprintf(msg, sizeof(msg), "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"n\"}", r65);
 	expect_error(msg, "bad_request", "join");
 
 	assert_true(signal_room_name_valid(r64));
@@ -248,9 +260,9 @@ static void test_join_name(void **state)
 
 static void test_join_token(void **state)
 {
-	expect_error("{\"type\":\"join\",\"room\":\"r\",\"token\":5}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":\"r\",\"token\":{}}", "bad_request", "join");
-	expect_error("{\"type\":\"join\",\"room\":\"r\",\"token\":true}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"token\":5}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"token\":{}}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"token\":true}", "bad_request", "join");
 }
 
 /* ---- answer --------------------------------------------------------------- */
@@ -493,7 +505,7 @@ static void test_unknown_type(void **state)
 static void test_nul_does_not_truncate(void **state)
 {
 	expect_error("{\"type\":\"join\\u0000x\",\"room\":\"r\"}", "unknown_type", NULL);
-	expect_error("{\"type\":\"join\",\"room\":\"r\\u0000 x\"}", "bad_request", "join");
+	expect_error("{\"type\":\"join\",\"room\":\"r\\u0000 x\",\"name\":\"n\"}", "bad_request", "join");
 	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":\"a\\u0000b\"}", "bad_request", "join");
 }
 
@@ -677,11 +689,16 @@ static void test_error_json_from_parser(void **state)
 {
 	static const char *const inputs[] = {
 		"{\"type\":\"join\",\"room\":\"r\",\"name\":\"\x01\xc3\xa9\xc3\xa9\"}",
-		"{\"type\":\"join\",\"room\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\x01\"}",
+		"{\"type\":\"join\",\"room\":\""
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\x01\"}",
 		"{\"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
 		"{\"type\":\"leave\",\"x\":\"\\u12\"}",
 		"{\"type\":\"leave\",\"x\":tru}",
 		"{\"type\":\"leave\",\"x\":\"\\\"\\\\\"",
+		/* A bad escape before a multibyte character: jansson's "near" text
+		 * ends inside the character (found by fuzz_signal). */
+		"{\"type\":\"\\\xc3\xa9\"}",
+		"{\"type\":\"join\",\"name\":\"\\\xe2\x82\xac\"}",
 	};
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
 		expect_error(inputs[i], "bad_json", NULL);
@@ -691,7 +708,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_valid),
-		cmocka_unit_test(test_join_optional_fields),
+		cmocka_unit_test(test_join_optional_token),
+		cmocka_unit_test(test_join_name_required),
 		cmocka_unit_test(test_join_room_charset),
 		cmocka_unit_test(test_join_room_length),
 		cmocka_unit_test(test_join_name),
