@@ -17,6 +17,10 @@
 
 #define KEYFRAME_INTERVAL_US 300000
 #define RTX_CACHE_SLOTS 1024
+/* Resend requests go out again after this long without the packet: several
+ * round trips on most paths, and well under the receivers' jitter buffers. */
+#define NACK_RETRY_US 40000
+#define NACK_BATCH 32
 
 int producer_create(struct producer **out, struct participant *owner, enum sdp_kind kind,
 		    const struct codec *codec, uint32_t ssrc, uint32_t rtx_ssrc)
@@ -31,6 +35,7 @@ int producer_create(struct producer **out, struct participant *owner, enum sdp_k
 	p->rtx_ssrc = rtx_ssrc;
 	snprintf(p->track_id, sizeof(p->track_id), "%s-%s", owner->id,
 		 kind == SDP_KIND_AUDIO ? "audio" : "video");
+	nack_generator_init(&p->nacks);
 	if (kind == SDP_KIND_VIDEO && rtx_cache_create(&p->cache, RTX_CACHE_SLOTS)) {
 		free(p);
 		return -ENOMEM;
@@ -111,9 +116,32 @@ static void note_audio_level(struct producer *p, const struct rtp_view *v)
 	}
 }
 
+static void send_nacks(struct producer *p, int64_t now_us)
+{
+	uint16_t seqs[NACK_BATCH];
+	size_t n = nack_generator_due(&p->nacks, now_us, NACK_RETRY_US, seqs, NACK_BATCH);
+	if (!n)
+		return;
+	uint8_t *buf = p->owner->room->worker->scratch;
+	int len = rtcp_write_nack(buf, WORKER_SCRATCH, p->owner->rtcp_ssrc, p->ssrc, seqs, n);
+	if (len > 0)
+		transport_send_rtcp(p->owner->transport, buf, (size_t)len, WORKER_SCRATCH);
+}
+
+/* Video only: audio is not retransmitted (Opus conceals loss itself). */
+static void track_loss(struct producer *p, uint16_t seq, int64_t now_us)
+{
+	if (nack_generator_on_packet(&p->nacks, seq))
+		producer_request_keyframe(p, now_us);
+	else
+		send_nacks(p, now_us);
+}
+
 void producer_receive(struct producer *p, struct rtp_view *v, int64_t now_us)
 {
 	update_stats(p, v, now_us);
+	if (p->kind == SDP_KIND_VIDEO)
+		track_loss(p, v->seq, now_us);
 	if (v->payload_len == 0) {
 		/* Padding-only probes carry nothing for subscribers. */
 		for (unsigned i = 0; i < p->n_consumers; i++)
@@ -141,6 +169,7 @@ void producer_receive_rtx(struct producer *p, struct rtp_view *v, int64_t now_us
 	v->ssrc = p->ssrc;
 	v->payload_off += 2;
 	v->payload_len -= 2;
+	nack_generator_on_packet(&p->nacks, v->seq);
 	bool keyframe = p->kind == SDP_KIND_VIDEO &&
 			rtp_is_keyframe(p->codec->id, v->data + v->payload_off, v->payload_len);
 	for (unsigned i = 0; i < p->n_consumers; i++)
@@ -179,6 +208,8 @@ void producer_request_keyframe(struct producer *p, int64_t now_us)
 
 void producer_tick(struct producer *p, int64_t now_us)
 {
+	if (p->kind == SDP_KIND_VIDEO)
+		send_nacks(p, now_us);
 	if (p->keyframe_pending && now_us - p->last_keyframe_request_us >= KEYFRAME_INTERVAL_US)
 		send_pli(p, now_us);
 }

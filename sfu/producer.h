@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sfu/codecs.h"
+#include "sfu/rtp/nack_generator.h"
 #include "sfu/rtp/rtcp.h"
 #include "sfu/rtp/rtp_packet.h"
 
@@ -43,6 +44,8 @@ struct producer {
 	uint32_t sr_ntp_mid;
 	uint32_t sr_rtp_ts;
 	int64_t sr_arrival_us;
+
+	struct nack_generator nacks; /* video: what to ask the publisher to resend */
 
 	int64_t last_keyframe_request_us;
 	bool keyframe_pending;
