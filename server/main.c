@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api/ws_server.h"
 #include "base/config.h"
@@ -52,6 +53,9 @@ int main(int argc, char **argv)
 	sfu_stop();
 	ws_server_close_sessions();
 	ws_server_destroy();
-	log_info(LOGS_MAIN, "stopped");
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	log_info(LOGS_MAIN, "stopped after %ld.%03ld s user, %ld.%03ld s system CPU", (long)ru.ru_utime.tv_sec,
+		 (long)ru.ru_utime.tv_usec / 1000, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec / 1000);
 	return 0;
 }

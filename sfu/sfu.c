@@ -62,6 +62,13 @@ static void end_rooms(struct worker *w)
 		room_destroy(r);
 	}
 	g_ptr_array_free(rooms, TRUE);
+	const struct worker_stats *st = &w->stats;
+	log_info(LOGS_MAIN,
+		 "worker %u: %llu packets in, %llu out, %llu dropped, %llu NACKs answered with %llu "
+		 "retransmissions, %llu keyframe requests", w->index,
+		 (unsigned long long)st->packets_in, (unsigned long long)st->packets_out,
+		 (unsigned long long)st->dropped, (unsigned long long)st->nacks,
+		 (unsigned long long)st->retransmits, (unsigned long long)st->keyframe_requests);
 }
 
 void sfu_stop(void)
