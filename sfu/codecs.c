@@ -7,12 +7,21 @@
 #include <strings.h>
 
 const struct codec_ext codec_exts[] = {
-	{ EXT_AUDIO_LEVEL, "urn:ietf:params:rtp-hdrext:ssrc-audio-level" },
-	{ EXT_ABS_SEND_TIME, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time" },
-	{ EXT_MID, "urn:ietf:params:rtp-hdrext:sdes:mid" },
-	{ EXT_VIDEO_ORIENTATION, "urn:3gpp:video-orientation" },
+	{ EXT_AUDIO_LEVEL, "urn:ietf:params:rtp-hdrext:ssrc-audio-level", false },
+	{ EXT_ABS_SEND_TIME, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", false },
+	{ EXT_MID, "urn:ietf:params:rtp-hdrext:sdes:mid", false },
+	{ EXT_VIDEO_ORIENTATION, "urn:3gpp:video-orientation", false },
+	{ EXT_TWCC, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01", true },
 };
 const size_t codec_n_exts = sizeof(codec_exts) / sizeof(codec_exts[0]);
+
+const char *codec_ext_uri(uint8_t id)
+{
+	for (size_t i = 0; i < codec_n_exts; i++)
+		if (codec_exts[i].id == id)
+			return codec_exts[i].uri;
+	return NULL;
+}
 
 static const struct codec codecs[] = {
 	{ "opus", "opus", SDP_KIND_AUDIO, RTP_CODEC_OPUS, 111, 0, 48000, 2,

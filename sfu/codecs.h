@@ -4,6 +4,7 @@
 #ifndef PARLEY_CODECS_H
 #define PARLEY_CODECS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@
 enum {
 	EXT_AUDIO_LEVEL = 1,     /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
 	EXT_ABS_SEND_TIME = 2,   /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
+	EXT_TWCC = 3,            /* transport-wide-cc, offered to publishers only */
 	EXT_MID = 4,             /* urn:ietf:params:rtp-hdrext:sdes:mid */
 	EXT_VIDEO_ORIENTATION = 5, /* urn:3gpp:video-orientation */
 };
@@ -20,9 +22,12 @@ enum {
 struct codec_ext {
 	uint8_t id;
 	const char *uri;
+	bool publish_only;      /* feedback about our uplink; not offered on forwarded streams */
 };
 extern const struct codec_ext codec_exts[];
 extern const size_t codec_n_exts;
+/* The URI of one of our extension ids, or NULL. */
+const char *codec_ext_uri(uint8_t id);
 
 struct codec {
 	const char *name;       /* as in rtpmap */

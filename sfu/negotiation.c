@@ -27,7 +27,7 @@ static bool ext_for_kind(uint8_t id, enum sdp_kind kind)
 	return true;
 }
 
-static void write_codec(GString *s, const struct codec *c, bool video_fb)
+static void write_codec(GString *s, const struct codec *c, bool video_fb, bool twcc)
 {
 	if (c->channels)
 		g_string_append_printf(s, "a=rtpmap:%u %s/%u/%u\r\n", c->pt, c->name, c->clock_rate, c->channels);
@@ -37,6 +37,8 @@ static void write_codec(GString *s, const struct codec *c, bool video_fb)
 		g_string_append_printf(s, "a=rtcp-fb:%u goog-remb\r\na=rtcp-fb:%u ccm fir\r\n"
 				       "a=rtcp-fb:%u nack\r\na=rtcp-fb:%u nack pli\r\n",
 				       c->pt, c->pt, c->pt, c->pt);
+	if (twcc)
+		g_string_append_printf(s, "a=rtcp-fb:%u transport-cc\r\n", c->pt);
 	if (c->fmtp)
 		g_string_append_printf(s, "a=fmtp:%u %s\r\n", c->pt, c->fmtp);
 	if (c->rtx_pt)
@@ -66,7 +68,8 @@ static void write_transport(GString *s, struct participant *p, const struct sect
 			       "a=fingerprint:%s\r\na=setup:actpass\r\na=mid:%s\r\n",
 			       ufrag, pwd, dtls_identity_fingerprint(sfu_identity()), sec->mid);
 	for (size_t i = 0; i < codec_n_exts; i++)
-		if (ext_for_kind(codec_exts[i].id, sec->kind))
+		if (ext_for_kind(codec_exts[i].id, sec->kind) &&
+		    (sec->role == SECTION_PUBLISH || !codec_exts[i].publish_only))
 			g_string_append_printf(s, "a=extmap:%u %s\r\n", codec_exts[i].id, codec_exts[i].uri);
 }
 
@@ -80,7 +83,7 @@ static void write_publish_section(GString *s, struct participant *p, const struc
 	write_transport(s, p, sec);
 	g_string_append(s, "a=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
 	for (unsigned i = 0; i < n; i++)
-		write_codec(s, codecs[i], sec->kind == SDP_KIND_VIDEO);
+		write_codec(s, codecs[i], sec->kind == SDP_KIND_VIDEO, true);
 }
 
 static void write_consume_section(GString *s, struct participant *p, struct section *sec,
@@ -97,13 +100,13 @@ static void write_consume_section(GString *s, struct participant *p, struct sect
 	sec->changed = false;
 	if (!prod) {
 		g_string_append(s, "a=inactive\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
-		write_codec(s, codec, sec->kind == SDP_KIND_VIDEO);
+		write_codec(s, codec, sec->kind == SDP_KIND_VIDEO, false);
 		return;
 	}
 	const char *owner = prod->owner->id;
 	g_string_append_printf(s, "a=sendonly\r\na=msid:%s %s\r\na=rtcp-mux\r\na=rtcp-rsize\r\n",
 			       owner, prod->track_id);
-	write_codec(s, codec, sec->kind == SDP_KIND_VIDEO);
+	write_codec(s, codec, sec->kind == SDP_KIND_VIDEO, false);
 	if (codec->rtx_pt)
 		g_string_append_printf(s, "a=ssrc-group:FID %u %u\r\n", c->ssrc, c->rtx_ssrc);
 	g_string_append_printf(s, "a=ssrc:%u cname:%s\r\na=ssrc:%u msid:%s %s\r\n", c->ssrc, owner,
@@ -204,6 +207,12 @@ static void apply_publish(struct participant *p, const struct section *sec, cons
 	room_on_producer(p->room, *slot);
 }
 
+/* The answer kept our extension at our id. */
+static bool answered_ext(const struct sdp_media *m, uint8_t id)
+{
+	return sdp_media_extmap(m, codec_ext_uri(id)) == id;
+}
+
 static void apply_consume(struct section *sec, const struct sdp_media *m)
 {
 	struct consumer *c = &sec->consumer;
@@ -213,10 +222,10 @@ static void apply_consume(struct section *sec, const struct sdp_media *m)
 		return;
 	c->rtx_enabled = c->producer->codec->rtx_pt &&
 			 sdp_media_format(m, c->producer->codec->rtx_pt) != NULL;
-	c->ext_abs_send_time = sdp_media_extmap(m, codec_exts[1].uri) == EXT_ABS_SEND_TIME;
-	c->ext_mid = sdp_media_extmap(m, codec_exts[2].uri) == EXT_MID;
-	c->ext_audio_level = sdp_media_extmap(m, codec_exts[0].uri) == EXT_AUDIO_LEVEL;
-	c->ext_orientation = sdp_media_extmap(m, codec_exts[3].uri) == EXT_VIDEO_ORIENTATION;
+	c->ext_abs_send_time = answered_ext(m, EXT_ABS_SEND_TIME);
+	c->ext_mid = answered_ext(m, EXT_MID);
+	c->ext_audio_level = answered_ext(m, EXT_AUDIO_LEVEL);
+	c->ext_orientation = answered_ext(m, EXT_VIDEO_ORIENTATION);
 	if (c->accepted && !was && c->subscriber->connected)
 		producer_request_keyframe(c->producer, g_get_monotonic_time());
 }

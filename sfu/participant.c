@@ -144,6 +144,7 @@ int participant_create(struct participant **out, struct room *room, const char *
 	p->session_id = session_id;
 	p->joined_us = g_get_monotonic_time();
 	p->rtcp_ssrc = random_ssrc();
+	twcc_recorder_init(&p->twcc);
 	add_publish_section(p, SDP_KIND_AUDIO);
 	add_publish_section(p, SDP_KIND_VIDEO);
 	const struct config *cfg = sfu_config();
@@ -321,6 +322,10 @@ static void on_rtp(void *arg, uint8_t *buf, size_t len)
 		return;
 	}
 	int64_t now = g_get_monotonic_time();
+	const struct rtp_ext *tw = rtp_find_ext(&v, EXT_TWCC);
+	uint16_t twseq;
+	if (tw && rtp_ext_twcc_seq(tw, &twseq) == 0)
+		twcc_recorder_on_packet(&p->twcc, twseq, now);
 	bool rtx = false;
 	struct producer *prod = NULL;
 	if (p->audio && v.ssrc == p->audio->ssrc)
@@ -504,4 +509,15 @@ void participant_send_reports(struct participant *p, int64_t now)
 	}
 	if (len)
 		transport_send_rtcp(p->transport, buf, len, WORKER_SCRATCH);
+}
+
+void participant_send_twcc(struct participant *p)
+{
+	if (!p->connected)
+		return;
+	uint8_t *buf = p->room->worker->scratch;
+	uint32_t media = p->video ? p->video->ssrc : p->audio ? p->audio->ssrc : 0;
+	int n = twcc_recorder_write(&p->twcc, buf, WORKER_SCRATCH - SRTP_MAX_TRAILER - 4, p->rtcp_ssrc, media);
+	if (n > 0)
+		transport_send_rtcp(p->transport, buf, (size_t)n, WORKER_SCRATCH);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sfu/consumer.h"
+#include "sfu/rtp/twcc_recorder.h"
 #include "sfu/sdp.h"
 
 #define PARTICIPANT_ID_MAX 24
@@ -43,6 +44,7 @@ struct participant {
 	struct producer *audio;     /* owned, NULL until published */
 	struct producer *video;
 	uint32_t rtcp_ssrc;         /* sender SSRC of our RTCP feedback to it */
+	struct twcc_recorder twcc;  /* arrivals of what it publishes */
 	unsigned n_sections;
 	struct section *sections;   /* owned; PARTICIPANT_MAX_SECTIONS entries */
 	uint64_t sdp_version;
@@ -77,6 +79,8 @@ int participant_add_candidate(struct participant *p, const char *candidate);
 
 /* Periodic RTCP (RR and REMB to it as publisher, SR to it as subscriber). */
 void participant_send_reports(struct participant *p, int64_t now_us);
+/* Transport-wide CC feedback for what arrived since the last call. */
+void participant_send_twcc(struct participant *p);
 
 /* Marks media ready once the peer is known to hold its keys (see participant.c). */
 void participant_check_media_ready(struct participant *p, int64_t now);

@@ -184,6 +184,7 @@ static gboolean on_tick(gpointer data)
 	for (guint i = 0; i < r->participants->len; i++) {
 		struct participant *p = r->participants->pdata[i];
 		participant_check_media_ready(p, now);
+		participant_send_twcc(p);
 		if (p->audio)
 			producer_tick(p->audio, now);
 		if (p->video)

@@ -214,7 +214,7 @@ static void test_payload_types_distinct(void **state)
 
 static void test_extensions(void **state)
 {
-	assert_int_equal(codec_n_exts, 4);
+	assert_int_equal(codec_n_exts, 5);
 	for (size_t i = 0; i < codec_n_exts; i++) {
 		assert_true(codec_exts[i].id >= 1 && codec_exts[i].id <= 14); /* one-byte form */
 		assert_non_null(codec_exts[i].uri);
@@ -225,6 +225,11 @@ static void test_extensions(void **state)
 	}
 	assert_int_equal(codec_exts[0].id, EXT_AUDIO_LEVEL);
 	assert_string_equal(codec_exts[0].uri, "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+	/* Only transport-wide CC is kept off forwarded streams. */
+	for (size_t i = 0; i < codec_n_exts; i++)
+		assert_int_equal(codec_exts[i].publish_only, codec_exts[i].id == EXT_TWCC);
+	assert_string_equal(codec_ext_uri(EXT_MID), "urn:ietf:params:rtp-hdrext:sdes:mid");
+	assert_null(codec_ext_uri(14));
 }
 
 int main(void)
