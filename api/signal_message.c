@@ -149,8 +149,13 @@ int signal_message_parse(struct signal_message *out, const char *text, size_t le
 		}
 		return 0;
 	}
+	fail(err, "unknown_type", NULL, "unknown message type");
+	if (strlen(type) == json_string_length(type_json) && json_string_length(type_json) < sizeof(err->ref_copy)) {
+		memcpy(err->ref_copy, type, json_string_length(type_json) + 1);
+		err->ref = err->ref_copy;
+	}
 	json_decref(root);
-	return fail(err, "unknown_type", NULL, "unknown message type");
+	return -EINVAL;
 }
 
 void signal_message_release(struct signal_message *m)

@@ -30,6 +30,7 @@ struct signal_error {
 	const char *code;       /* a code from docs/protocol.md */
 	const char *ref;        /* the message's type when known, else NULL */
 	char message[160];
+	char ref_copy[33];      /* where ref points for a type we do not know */
 };
 
 /* Returns 0 (release with signal_message_release) or -EINVAL with err filled. */

@@ -86,6 +86,23 @@ static void write_publish_section(GString *s, struct participant *p, const struc
 		write_codec(s, codecs[i], sec->kind == SDP_KIND_VIDEO, true);
 }
 
+/* The SSRC lines stay while the m-section is inactive: Chrome does not
+ * reconnect a receiver whose SSRC lines vanished and came back. */
+static void write_ssrcs(GString *s, const struct consumer *c, const struct codec *codec,
+			const struct producer *prod)
+{
+	uint32_t ssrcs[2] = { c->ssrc, c->rtx_ssrc };
+	unsigned n = codec->rtx_pt ? 2 : 1;
+	if (n == 2)
+		g_string_append_printf(s, "a=ssrc-group:FID %u %u\r\n", c->ssrc, c->rtx_ssrc);
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append_printf(s, "a=ssrc:%u cname:parley-%s\r\n", ssrcs[i], c->mid);
+		if (prod)
+			g_string_append_printf(s, "a=ssrc:%u msid:%s %s\r\n", ssrcs[i], prod->owner->id,
+					       prod->track_id);
+	}
+}
+
 static void write_consume_section(GString *s, struct participant *p, struct section *sec,
 				  json_t *tracks)
 {
@@ -98,22 +115,16 @@ static void write_consume_section(GString *s, struct participant *p, struct sect
 	write_transport(s, p, sec);
 	sec->offered_active = prod != NULL;
 	sec->changed = false;
-	if (!prod) {
-		g_string_append(s, "a=inactive\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
-		write_codec(s, codec, sec->kind == SDP_KIND_VIDEO, false);
-		return;
-	}
-	const char *owner = prod->owner->id;
-	g_string_append_printf(s, "a=sendonly\r\na=msid:%s %s\r\na=rtcp-mux\r\na=rtcp-rsize\r\n",
-			       owner, prod->track_id);
+	if (prod)
+		g_string_append_printf(s, "a=sendonly\r\na=msid:%s %s\r\n", prod->owner->id, prod->track_id);
+	else
+		g_string_append(s, "a=inactive\r\n");
+	g_string_append(s, "a=rtcp-mux\r\na=rtcp-rsize\r\n");
 	write_codec(s, codec, sec->kind == SDP_KIND_VIDEO, false);
-	if (codec->rtx_pt)
-		g_string_append_printf(s, "a=ssrc-group:FID %u %u\r\n", c->ssrc, c->rtx_ssrc);
-	g_string_append_printf(s, "a=ssrc:%u cname:%s\r\na=ssrc:%u msid:%s %s\r\n", c->ssrc, owner,
-			       c->ssrc, owner, prod->track_id);
-	if (codec->rtx_pt)
-		g_string_append_printf(s, "a=ssrc:%u cname:%s\r\na=ssrc:%u msid:%s %s\r\n", c->rtx_ssrc,
-				       owner, c->rtx_ssrc, owner, prod->track_id);
+	write_ssrcs(s, c, codec, prod);
+	if (!prod)
+		return;
+	const char *owner = prod->owner->id;
 	json_array_append_new(tracks, json_pack("{s:s, s:s, s:s}", "mid", sec->mid, "participant", owner,
 						"kind", sec->kind == SDP_KIND_AUDIO ? "audio" : "video"));
 }

@@ -32,11 +32,19 @@ const parley = {
 	state: 'idle', room: null, timing: {}, log: [],
 	join: (opts) => join(opts), leave: () => leave(),
 	stats: () => (parley.room ? parley.room.statsSummary() : Promise.resolve(null)),
-	tiles: () => [...ui.grid.querySelectorAll('.tile.remote')].map((t) => ({
-		id: t.dataset.participantId, name: t.querySelector('.tile-name').textContent,
-		audioMuted: t.dataset.audioMuted === 'true', videoMuted: t.dataset.videoMuted === 'true',
-		activeSpeaker: t.classList.contains('active-speaker'),
-	})),
+	// What each remote tile shows, including whether its media element really
+	// plays (decoded frames that never reach the element leave readyState 0).
+	tiles: () => [...ui.grid.querySelectorAll('.tile.remote')].map((t) => {
+		const v = t.querySelector('video');
+		return {
+			id: t.dataset.participantId, name: t.querySelector('.tile-name').textContent,
+			audioMuted: t.dataset.audioMuted === 'true', videoMuted: t.dataset.videoMuted === 'true',
+			activeSpeaker: t.classList.contains('active-speaker'),
+			hasAudio: t.dataset.hasAudio === 'true', hasVideo: t.dataset.hasVideo === 'true',
+			muted: v.muted, paused: v.paused, readyState: v.readyState,
+			videoWidth: v.videoWidth, videoHeight: v.videoHeight, currentTime: v.currentTime,
+		};
+	}),
 };
 window.parley = parley;
 

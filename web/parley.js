@@ -93,7 +93,9 @@ export class ParleyRoom {
 		this._ws = null;
 		this._pc = null;
 		this._ownStream = false;
+		this.localStream = null;
 		this._chain = Promise.resolve();
+		this._media = Promise.resolve();
 		this._pendingRemote = [];   // remote candidates waiting for a description
 		this._pendingLocal = [];    // local candidates waiting for the first answer
 		this._answered = false;
@@ -137,11 +139,12 @@ export class ParleyRoom {
 		this._reset();
 		this.timing.joinStart = now();
 		try {
-			// Local media and the signaling handshake proceed in parallel; offers
-			// wait for the media (the offer chain starts with it).
+			// Local media, the signaling handshake and the first
+			// setRemoteDescription proceed in parallel; the answer waits for
+			// the media (_onOffer awaits this._media).
 			const media = this._getLocalMedia(opts, audio, video);
 			media.catch(() => {});
-			this._chain = media.then(() => this._preattachLocalTracks(), () => {});
+			this._media = media;
 			this._createPeerConnection();
 			await this._openSocket();
 			const joined = new Promise((resolve, reject) => { this._joinWaiter = { resolve, reject }; });
@@ -160,7 +163,8 @@ export class ParleyRoom {
 	// Tracks added with addTrack before the first offer are bound by
 	// setRemoteDescription to the first audio and video m-sections (JSEP
 	// 5.10), i.e. mids 0 and 1, which saves two replaceTrack round trips on
-	// the way to the first answer. _onOffer checks and corrects the binding.
+	// the way to the first answer when the media was ready before the offer.
+	// _onOffer checks and corrects the binding.
 	_preattachLocalTracks() {
 		const pc = this._pc;
 		if (!pc || pc.remoteDescription || pc.getSenders().length) return;
@@ -379,6 +383,7 @@ export class ParleyRoom {
 
 	_enqueue(fn) {
 		this._chain = this._chain.then(fn).catch((e) => {
+			if (this.state === 'closed') return; // torn down mid-negotiation
 			console.error('parley: negotiation step failed', e);
 			this._emit('error', { code: 'client_negotiation', message: String(e && e.message || e) });
 		});
@@ -389,8 +394,11 @@ export class ParleyRoom {
 		if (!pc || pc.signalingState === 'closed') return;
 		this.lastOffer = msg;
 		this.timing.firstOffer ??= now();
+		if (this.localStream) this._preattachLocalTracks();
 		await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
 		await this._flushRemoteCandidates();
+		try { await this._media; } catch { return; } // join() reports it
+		if (this._pc !== pc) return;
 
 		const publishing = [];
 		for (const t of pc.getTransceivers()) {
@@ -413,6 +421,7 @@ export class ParleyRoom {
 		const next = this._mapOfferTracks(msg);
 		const answer = await pc.createAnswer();
 		await pc.setLocalDescription(answer);
+		if (this._pc !== pc) return;
 		this._send({ type: 'answer', sdp: pc.localDescription.sdp });
 		this.offersHandled++;
 		this.timing.firstAnswer ??= now();
@@ -571,7 +580,9 @@ export class ParleyRoom {
 		this.participants = new Map();
 		this.remoteTracks = new Map();
 		this.activeSpeaker = null;
+		this.localStream = null;
 		this._chain = Promise.resolve();
+		this._media = Promise.resolve();
 		this._pendingRemote = [];
 		this._pendingLocal = [];
 		this._answered = false;

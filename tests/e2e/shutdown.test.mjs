@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openParticipant, waitReceivingFrom } from './lib/harness.mjs';
+import { startServer, launchBrowser, openParticipant, waitReceivingFrom, waitFor } from './lib/harness.mjs';
 import { WsClient } from './lib/wsclient.mjs';
 
 test('SIGTERM tells participants and exits cleanly', { timeout: 90000 }, async () => {
@@ -23,8 +23,8 @@ test('SIGTERM tells participants and exits cleanly', { timeout: 90000 }, async (
 
 		const bye = await ws.next((m) => m.type === 'bye', { what: 'bye', skip: () => true, timeout: 5000 });
 		assert.equal(bye.reason, 'server_shutdown');
-		const pageBye = await A.page.evaluate(() => JSON.stringify(window.parley.log.slice(-10)));
-		assert.match(pageBye, /server_shutdown/, 'the page saw the bye');
+		await waitFor(() => A.page.evaluate(() => JSON.stringify(window.parley.log).includes('server_shutdown')),
+			{ timeout: 5000, message: 'the page to see the bye' });
 		assert.match(server.stderr, /worker \d+: \d+ packets in/, 'workers reported their counters');
 	} finally {
 		await browser.close().catch(() => {});

@@ -495,6 +495,7 @@ static void test_unknown_type(void **state)
 		snprintf(msg, sizeof(msg), "{\"type\":\"%s\",\"room\":\"r\"}", types[i]);
 		assert_int_equal(parse_n(&m, msg, strlen(msg), &err), -EINVAL);
 		assert_string_equal(err.code, "unknown_type");
+		assert_string_equal(err.ref, types[i]);
 		assert_null(m.root);
 		check_error_json(&err);
 	}

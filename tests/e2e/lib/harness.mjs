@@ -208,6 +208,27 @@ export async function waitReceivingFrom(p, from, { timeout = 20000 } = {}) {
 		.catch((e) => { e.message += `\nlast stats: ${JSON.stringify(prev)}`; throw e; });
 }
 
+// Waits until page `p` shows a playing tile for each participant in `from`:
+// audio and video attached, element not muted, not paused, a decoded size,
+// and playback time advancing between two samples.
+export async function waitTilesPlaying(p, from, { timeout = 10000 } = {}) {
+	let prev = null, last = null;
+	return waitFor(async () => {
+		const tiles = await p.page.evaluate(() => window.parley.tiles());
+		last = tiles;
+		const byId = new Map(tiles.map((t) => [t.id, t]));
+		const ok = prev && from.every((o) => {
+			const t = byId.get(o.id), b = prev.get(o.id);
+			return t && b && t.name === o.name && t.hasAudio && t.hasVideo && !t.muted && !t.paused
+				&& t.readyState >= 2 && t.videoWidth > 0 && t.currentTime > b.currentTime;
+		});
+		prev = byId;
+		return ok;
+	}, { timeout, interval: 250,
+		message: `${p.name} to play tiles of ${from.map((o) => o.name).join(', ')}` })
+		.catch((e) => { e.message += `\nlast tiles: ${JSON.stringify(last)}`; throw e; });
+}
+
 // Saves a screenshot and the console log of each page (for failures).
 export async function saveArtifacts(tag, participants) {
 	try {
