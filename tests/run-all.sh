@@ -14,16 +14,16 @@ failed=0
 failures=""
 
 step() {
-	name=$1
+	step_name=$1
 	shift
-	echo "=== $name"
+	echo "=== $step_name"
 	if "$@"; then
 		passed=$((passed + 1))
-		echo "=== $name: passed"
+		echo "=== $step_name: passed"
 	else
 		failed=$((failed + 1))
-		failures="$failures $name"
-		echo "=== $name: FAILED"
+		failures="$failures $step_name"
+		echo "=== $step_name: FAILED"
 	fi
 }
 
@@ -40,6 +40,7 @@ unit() {
 fuzz() {
 	ok=0
 	for target in build-fuzz/fuzz_*; do
+		[ -x "$target" ] || continue
 		name=$(basename "$target" | sed 's/^fuzz_//')
 		corpus=$(mktemp -d)
 		cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
