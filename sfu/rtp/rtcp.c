@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sfu/rtp/byte_order.h"
 #include "sfu/rtp/rtp_packet.h"
 
 #define RTCP_HDR 4
@@ -19,40 +20,6 @@
 #define TWCC_TICK_US 250
 #define TWCC_REF_US 64000
 #define TWCC_MAX_RUN 8191
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | rd24(p + 1);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	wr24(p + 1, v);
-}
 
 static int32_t sign_extend24(uint32_t v)
 {
