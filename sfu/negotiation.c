@@ -16,10 +16,13 @@
 #include "sfu/sdp.h"
 #include "sfu/sfu.h"
 #include "sfu/transport/dtls.h"
+#include "sfu/transport/sctp.h"
 #include "sfu/transport/transport.h"
 
 static bool ext_for_kind(uint8_t id, enum sdp_kind kind)
 {
+	if (kind == SDP_KIND_APPLICATION)
+		return false;
 	if (id == EXT_AUDIO_LEVEL)
 		return kind == SDP_KIND_AUDIO;
 	if (id == EXT_VIDEO_ORIENTATION)
@@ -71,6 +74,14 @@ static void write_transport(GString *s, struct participant *p, const struct sect
 		if (ext_for_kind(codec_exts[i].id, sec->kind) &&
 		    (sec->role == SECTION_PUBLISH || !codec_exts[i].publish_only))
 			g_string_append_printf(s, "a=extmap:%u %s\r\n", codec_exts[i].id, codec_exts[i].uri);
+}
+
+/* RFC 8841; the limit is what SCTP reassembles for one message. */
+static void write_data_section(GString *s, struct participant *p, const struct section *sec)
+{
+	g_string_append(s, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+	write_transport(s, p, sec);
+	g_string_append_printf(s, "a=sctp-port:5000\r\na=max-message-size:%u\r\n", SCTP_MAX_MESSAGE);
 }
 
 static void write_publish_section(GString *s, struct participant *p, const struct section *sec)
@@ -144,6 +155,8 @@ char *negotiation_build_offer(struct participant *p, json_t *tracks)
 		struct section *sec = &p->sections[i];
 		if (sec->role == SECTION_PUBLISH)
 			write_publish_section(s, p, sec);
+		else if (sec->role == SECTION_DATA)
+			write_data_section(s, p, sec);
 		else
 			write_consume_section(s, p, sec, tracks);
 	}
@@ -218,6 +231,17 @@ static void apply_publish(struct participant *p, const struct section *sec, cons
 	room_on_producer(p->room, *slot);
 }
 
+/* RFC 8841: no max-message-size means 64 KiB; we never send more than we reassemble. */
+static void apply_data(struct participant *p, const struct sdp_media *m)
+{
+	if (!m->port || m->kind != SDP_KIND_APPLICATION)
+		return;
+	size_t max = m->max_message_size ? m->max_message_size : 65536;
+	if (max > SCTP_MAX_MESSAGE)
+		max = SCTP_MAX_MESSAGE;
+	transport_enable_data(p->transport, m->sctp_port ? m->sctp_port : 5000, max);
+}
+
 /* The answer kept our extension at our id. */
 static bool answered_ext(const struct sdp_media *m, uint8_t id)
 {
@@ -266,6 +290,8 @@ int negotiation_apply_answer(struct participant *p, const char *sdp, char *err, 
 	for (unsigned i = 0; i < a->n_media; i++) {
 		if (p->sections[i].role == SECTION_PUBLISH)
 			apply_publish(p, &p->sections[i], &a->media[i]);
+		else if (p->sections[i].role == SECTION_DATA)
+			apply_data(p, &a->media[i]);
 		else
 			apply_consume(&p->sections[i], &a->media[i]);
 	}

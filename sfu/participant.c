@@ -51,12 +51,33 @@ void participant_check_media_ready(struct participant *p, int64_t now)
 
 static void on_failed(void *arg, const char *reason);
 
+static void on_data_ready(void *arg)
+{
+	struct participant *p = arg;
+	data_channels_on_ready(&p->data);
+}
+
+static void on_data(void *arg, uint16_t stream, uint32_t ppid, const uint8_t *data, size_t len)
+{
+	struct participant *p = arg;
+	data_channels_on_message(&p->data, stream, ppid, data, len);
+}
+
+static void on_data_closed(void *arg, uint16_t stream)
+{
+	struct participant *p = arg;
+	data_channels_on_closed(&p->data, stream);
+}
+
 static const struct transport_callbacks transport_cb = {
 	.rtp = on_rtp,
 	.rtcp = on_rtcp,
 	.candidate = on_candidate,
 	.connected = on_connected,
 	.failed = on_failed,
+	.data_ready = on_data_ready,
+	.data = on_data,
+	.data_closed = on_data_closed,
 };
 
 static uint32_t random_ssrc(void)
@@ -118,10 +139,10 @@ static gboolean on_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void add_publish_section(struct participant *p, enum sdp_kind kind)
+static void add_section(struct participant *p, enum section_role role, enum sdp_kind kind)
 {
 	struct section *s = &p->sections[p->n_sections];
-	s->role = SECTION_PUBLISH;
+	s->role = role;
 	s->kind = kind;
 	snprintf(s->mid, sizeof(s->mid), "%u", p->n_sections);
 	p->n_sections++;
@@ -145,8 +166,10 @@ int participant_create(struct participant **out, struct room *room, const char *
 	p->joined_us = g_get_monotonic_time();
 	p->rtcp_ssrc = random_ssrc();
 	twcc_recorder_init(&p->twcc);
-	add_publish_section(p, SDP_KIND_AUDIO);
-	add_publish_section(p, SDP_KIND_VIDEO);
+	data_channels_init(&p->data, p);
+	add_section(p, SECTION_PUBLISH, SDP_KIND_AUDIO);
+	add_section(p, SECTION_PUBLISH, SDP_KIND_VIDEO);
+	add_section(p, SECTION_DATA, SDP_KIND_APPLICATION);
 	const struct config *cfg = sfu_config();
 	struct transport_config tc = {
 		.ice_addresses = cfg->ice_addresses,
@@ -480,12 +503,10 @@ static int write_publisher_reports(struct participant *p, uint8_t *buf, size_t c
 	int n = rtcp_write_rr(buf, cap, &rr);
 	if (n < 0 || !p->video)
 		return n;
+	/* The configured ceiling only. Subscribers' own estimates start low and
+	 * ramp slowly; without simulcast, letting the slowest cap the publisher
+	 * would degrade everyone. */
 	uint64_t bps = (uint64_t)sfu_config()->max_video_bitrate_kbps * 1000;
-	for (unsigned i = 0; i < p->video->n_consumers; i++) {
-		uint64_t sub = p->video->consumers[i]->remb_bps;
-		if (sub && sub < bps)
-			bps = sub;
-	}
 	remb.bitrate_bps = bps;
 	int m = rtcp_write_remb(buf + n, cap - (size_t)n, &remb);
 	return m < 0 ? n : n + m;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sfu/consumer.h"
+#include "sfu/data_channels.h"
 #include "sfu/rtp/twcc_recorder.h"
 #include "sfu/sdp.h"
 
@@ -22,7 +23,7 @@ struct room;
 struct producer;
 struct transport;
 
-enum section_role { SECTION_PUBLISH, SECTION_CONSUME };
+enum section_role { SECTION_PUBLISH, SECTION_DATA, SECTION_CONSUME };
 
 /* One m-section of this participant's session; index = position in the SDP. */
 struct section {
@@ -45,6 +46,7 @@ struct participant {
 	struct producer *video;
 	uint32_t rtcp_ssrc;         /* sender SSRC of our RTCP feedback to it */
 	struct twcc_recorder twcc;  /* arrivals of what it publishes */
+	struct data_channels data;
 	unsigned n_sections;
 	struct section *sections;   /* owned; PARTICIPANT_MAX_SECTIONS entries */
 	uint64_t sdp_version;

@@ -133,8 +133,11 @@ void room_remove_participant(struct room *r, struct participant *p, const char *
 	producer_destroy(p->audio);
 	producer_destroy(p->video);
 	p->audio = p->video = NULL;
-	for (guint i = 0; i < r->participants->len; i++)
-		participant_renegotiate(r->participants->pdata[i]);
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *q = r->participants->pdata[i];
+		data_channels_forget_sender(&q->data, p->id);
+		participant_renegotiate(q);
+	}
 	room_broadcast(r, p, json_pack("{s:s, s:s, s:s}", "type", "participant_left", "id", p->id,
 				       "reason", reason));
 	participant_destroy(p);

@@ -23,7 +23,8 @@
 struct sctp_callbacks {
 	/* An SCTP packet to send to the peer inside DTLS. */
 	void (*send)(void *arg, const uint8_t *data, size_t len);
-	/* A complete (reassembled) user message on a stream. */
+	/* A complete (reassembled) user message on a stream. Empty messages
+	 * (PPID 56/57 on the wire) arrive as PPID 51/53 with len 0. */
 	void (*message)(void *arg, uint16_t stream, uint32_t ppid, const uint8_t *data, size_t len);
 	/* The peer reset (closed) an incoming stream. */
 	void (*stream_closed)(void *arg, uint16_t stream);
@@ -33,11 +34,13 @@ struct sctp_callbacks {
 	void (*closed)(void *arg);
 };
 
-/* Once at start (usrsctp_init_nothreads). Returns 0 or -EIO. */
+/* Once at start (usrsctp_init_nothreads; usrsctp 0.9.5 still starts its own
+ * "iterator" thread, which never calls us for AF_CONN associations). */
 int sctp_library_init(void);
 void sctp_library_shutdown(void);
-/* Drives usrsctp's timers; call every 10 ms or so from any one thread. Output
- * it produces is queued on its association and flushed by sctp_assoc_poll. */
+/* Drives usrsctp's timers with the real elapsed time (it retransmits by
+ * wall-clock age); call every 10 ms or so from any one thread. Output it
+ * produces is queued on its association and flushed by sctp_assoc_poll. */
 void sctp_library_tick(uint32_t elapsed_ms);
 
 struct sctp_reliability {
@@ -48,22 +51,26 @@ struct sctp_reliability {
 
 struct sctp_assoc;
 
-/* port: both sides' SCTP port from SDP (5000 by default). client: we send
- * INIT (the DTLS client does). max_message: what the peer accepts
- * (a=max-message-size); larger sends are refused. Returns 0 or -EIO/-ENOMEM. */
+/* port: both sides' SCTP port from SDP (5000 by default). client: the DTLS
+ * role, kept for the record; both sides send INIT, as browsers do, since an
+ * AF_CONN socket that neither connects nor listens refuses the peer's INIT.
+ * max_message: what the peer accepts (a=max-message-size), capped at
+ * SCTP_MAX_MESSAGE, 0 meaning that cap; larger sends are refused.
+ * Returns 0 or -EIO/-ENOMEM. */
 int sctp_assoc_create(struct sctp_assoc **out, uint16_t local_port, uint16_t remote_port,
 		      bool client, size_t max_message, const struct sctp_callbacks *cb, void *arg);
 /* Aborts the association; no callbacks after it returns. NULL is fine. */
 void sctp_assoc_destroy(struct sctp_assoc *a);
 
-/* Starts the association (client sends INIT; server waits). */
+/* Starts the association (sends INIT). A second call returns -EALREADY. */
 int sctp_assoc_connect(struct sctp_assoc *a);
 /* Feeds one SCTP packet that arrived inside DTLS, then delivers callbacks. */
 void sctp_assoc_receive(struct sctp_assoc *a, const uint8_t *data, size_t len);
 /* Delivers queued output and events (after sctp_library_tick ran elsewhere). */
 void sctp_assoc_poll(struct sctp_assoc *a);
 
-/* Sends one message. Returns 0, -EMSGSIZE (over max_message), -EAGAIN (the
+/* Sends one message; len 0 only with PPID 56/57. Returns 0, -EMSGSIZE (over
+ * max_message), -EINVAL, -EAGAIN (the
  * association's send buffer is over its bound: for unreliable data the caller
  * drops and counts, for reliable data it must wait), -ENOTCONN or -EIO. */
 int sctp_assoc_send(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, const uint8_t *data,

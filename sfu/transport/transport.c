@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "sfu/rtp/rtp_packet.h"
 #include "sfu/transport/dtls.h"
+#include "sfu/transport/sctp.h"
 #include "sfu/transport/srtp_session.h"
 #include "sfu/worker.h"
 
@@ -34,6 +35,10 @@ struct transport {
 	enum dtls_role dtls_role;
 	GSource *dtls_timer;
 	struct srtp_session *srtp;       /* from DTLS connected on */
+	struct sctp_assoc *sctp;         /* once DTLS is up and data was accepted */
+	bool data_enabled;
+	uint16_t sctp_remote_port;
+	size_t sctp_max_message;
 	enum srtp_profile_id profile;
 	gchar *ufrag, *pwd;              /* our ICE credentials */
 	bool ice_ready;
@@ -88,6 +93,8 @@ static void dtls_send(void *arg, const uint8_t *data, size_t len)
 	nice_agent_send(t->agent, t->stream_id, 1, (guint)len, (const gchar *)data);
 }
 
+static void start_sctp(struct transport *t);
+
 static void dtls_connected(void *arg, const struct srtp_keys *keys)
 {
 	struct transport *t = arg;
@@ -98,6 +105,7 @@ static void dtls_connected(void *arg, const struct srtp_keys *keys)
 	t->profile = keys->profile;
 	log_debug(LOGS_DTLS, "transport %p connected, %s", (void *)t, srtp_profile_name(keys->profile));
 	t->cb->connected(t->arg);
+	start_sctp(t);
 }
 
 static void dtls_closed(void *arg, const char *reason)
@@ -105,11 +113,108 @@ static void dtls_closed(void *arg, const char *reason)
 	fail(arg, reason);
 }
 
+static void dtls_app_data(void *arg, const uint8_t *data, size_t len)
+{
+	struct transport *t = arg;
+	if (t->sctp)
+		sctp_assoc_receive(t->sctp, data, len);
+}
+
 static const struct dtls_callbacks dtls_cb = {
 	.send = dtls_send,
 	.connected = dtls_connected,
 	.closed = dtls_closed,
+	.app_data = dtls_app_data,
 };
+
+static void sctp_send(void *arg, const uint8_t *data, size_t len)
+{
+	struct transport *t = arg;
+	dtls_conn_send(t->dtls, data, len);
+}
+
+static void sctp_message(void *arg, uint16_t stream, uint32_t ppid, const uint8_t *data, size_t len)
+{
+	struct transport *t = arg;
+	t->cb->data(t->arg, stream, ppid, data, len);
+}
+
+static void sctp_stream_closed(void *arg, uint16_t stream)
+{
+	struct transport *t = arg;
+	t->cb->data_closed(t->arg, stream);
+}
+
+static void sctp_connected(void *arg)
+{
+	struct transport *t = arg;
+	log_debug(LOGS_DTLS, "transport %p: data channels ready", (void *)t);
+	t->cb->data_ready(t->arg);
+}
+
+static void sctp_closed(void *arg)
+{
+	struct transport *t = arg;
+	log_debug(LOGS_DTLS, "transport %p: SCTP association closed", (void *)t);
+}
+
+static const struct sctp_callbacks sctp_cb = {
+	.send = sctp_send,
+	.message = sctp_message,
+	.stream_closed = sctp_stream_closed,
+	.connected = sctp_connected,
+	.closed = sctp_closed,
+};
+
+#define SCTP_PORT 5000
+
+static void start_sctp(struct transport *t)
+{
+	if (t->sctp || !t->data_enabled || !t->srtp)
+		return;
+	if (sctp_assoc_create(&t->sctp, SCTP_PORT, t->sctp_remote_port,
+			      t->dtls_role == DTLS_ROLE_CLIENT, t->sctp_max_message, &sctp_cb, t) ||
+	    sctp_assoc_connect(t->sctp)) {
+		log_warn(LOGS_DTLS, "transport %p: SCTP association could not start", (void *)t);
+		sctp_assoc_destroy(t->sctp);
+		t->sctp = NULL;
+	}
+}
+
+void transport_enable_data(struct transport *t, uint16_t remote_port, size_t max_message)
+{
+	if (t->data_enabled)
+		return;
+	t->data_enabled = true;
+	t->sctp_remote_port = remote_port;
+	t->sctp_max_message = max_message;
+	start_sctp(t);
+}
+
+int transport_send_data(struct transport *t, uint16_t stream, uint32_t ppid, const uint8_t *data,
+			size_t len, const struct sctp_reliability *rel)
+{
+	if (!t->sctp)
+		return -ENOTCONN;
+	return sctp_assoc_send(t->sctp, stream, ppid, data, len, rel);
+}
+
+void transport_close_data_stream(struct transport *t, uint16_t stream)
+{
+	if (t->sctp)
+		sctp_assoc_reset_stream(t->sctp, stream);
+}
+
+void transport_poll_data(struct transport *t)
+{
+	if (t->sctp)
+		sctp_assoc_poll(t->sctp);
+}
+
+bool transport_is_dtls_client(const struct transport *t)
+{
+	return t->dtls_role == DTLS_ROLE_CLIENT;
+}
 
 static void receive_dtls(struct transport *t, const uint8_t *buf, size_t len)
 {
@@ -283,6 +388,7 @@ void transport_destroy(struct transport *t)
 		g_source_destroy(t->dtls_timer);
 		g_source_unref(t->dtls_timer);
 	}
+	sctp_assoc_destroy(t->sctp);
 	if (t->dtls && t->srtp)
 		dtls_conn_close(t->dtls);
 	dtls_conn_destroy(t->dtls);

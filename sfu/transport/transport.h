@@ -30,6 +30,11 @@ struct transport_callbacks {
 	void (*connected)(void *arg);
 	/* ICE failed, DTLS failed or closed by the peer. */
 	void (*failed)(void *arg, const char *reason);
+	/* Data channels (SCTP over DTLS): the association is up; a complete
+	 * message on a stream; the peer closed a stream. */
+	void (*data_ready)(void *arg);
+	void (*data)(void *arg, uint16_t stream, uint32_t ppid, const uint8_t *data, size_t len);
+	void (*data_closed)(void *arg, uint16_t stream);
 };
 
 struct transport;
@@ -51,6 +56,19 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 int transport_add_remote_candidate(struct transport *t, const char *candidate);
 
 bool transport_is_connected(const struct transport *t);
+
+struct sctp_reliability;
+/* The answer accepted data channels: SCTP starts once DTLS is up. Only the
+ * first call takes effect. */
+void transport_enable_data(struct transport *t, uint16_t remote_port, size_t max_message);
+/* 0, or -ENOTCONN / -EAGAIN / -EMSGSIZE / -EIO as sctp_assoc_send. */
+int transport_send_data(struct transport *t, uint16_t stream, uint32_t ppid, const uint8_t *data,
+			size_t len, const struct sctp_reliability *rel);
+void transport_close_data_stream(struct transport *t, uint16_t stream);
+/* Flushes SCTP output that timers queued; called by the worker's data tick. */
+void transport_poll_data(struct transport *t);
+/* Streams we open use even ids when we are the DTLS client, odd otherwise (RFC 8832). */
+bool transport_is_dtls_client(const struct transport *t);
 const char *transport_srtp_profile(const struct transport *t);
 
 /* Protects buf in place (cap must leave room for the tag) and sends it.

@@ -88,6 +88,14 @@ static char *answer_for(const char *offer_sdp, bool publish, uint32_t ssrc_base)
 	g_string_append(a, "\r\n");
 	for (unsigned i = 0; i < o->n_media; i++) {
 		const struct sdp_media *m = &o->media[i];
+		if (m->kind == SDP_KIND_APPLICATION) {
+			g_string_append_printf(a, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+					       "c=IN IP4 0.0.0.0\r\na=mid:%s\r\na=ice-ufrag:abcd\r\n"
+					       "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:%s\r\n"
+					       "a=setup:active\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n",
+					       m->mid, FINGERPRINT);
+			continue;
+		}
 		g_string_append_printf(a, "m=%s 9 UDP/TLS/RTP/SAVPF", m->kind_name);
 		for (unsigned f = 0; f < m->n_formats; f++)
 			g_string_append_printf(a, " %u", m->formats[f].pt);
@@ -168,14 +176,18 @@ static void test_first_offer(void **state)
 	assert_int_equal(json_array_size(json_object_get(joined, "participants")), 0);
 	json_t *offer = wait_for(1, "offer", &cur);
 	struct sdp_session *o = parse(sdp_of(offer));
-	assert_int_equal(o->n_media, 2);
+	assert_int_equal(o->n_media, 3);
 	assert_int_equal(o->media[0].kind, SDP_KIND_AUDIO);
 	assert_int_equal(o->media[1].kind, SDP_KIND_VIDEO);
+	assert_int_equal(o->media[2].kind, SDP_KIND_APPLICATION);
+	assert_int_equal(o->media[2].sctp_port, 5000);
+	assert_int_equal(o->media[2].max_message_size, 262144);
+	assert_int_equal(o->media[2].n_extmaps, 0);
 	assert_int_equal(o->media[0].direction, SDP_RECVONLY);
 	assert_int_equal(o->media[1].direction, SDP_RECVONLY);
 	assert_int_equal(o->media[0].setup, SDP_SETUP_ACTPASS);
 	assert_true(o->media[0].rtcp_mux);
-	assert_int_equal(o->n_bundle, 2);
+	assert_int_equal(o->n_bundle, 3);
 	assert_non_null(sdp_media_format(&o->media[0], 111));
 	assert_non_null(sdp_media_format(&o->media[1], 96));
 	assert_int_equal(sdp_media_format(&o->media[1], 97)->apt, 96);
@@ -199,12 +211,12 @@ static void test_publish_subscribe_and_reuse(void **state)
 	json_t *offer = NULL;
 	answer_latest(10, "pa", &ca, &offer);
 	struct sdp_session *o = parse(sdp_of(offer));
-	assert_int_equal(o->n_media, 4);
-	assert_int_equal(o->media[2].direction, SDP_SENDONLY);
+	assert_int_equal(o->n_media, 5);
 	assert_int_equal(o->media[3].direction, SDP_SENDONLY);
-	assert_non_null(strstr(o->media[3].msid, "pb"));
-	assert_int_equal(o->media[3].n_ssrcs, 2); /* media + RTX */
-	uint32_t video_ssrc = o->media[3].ssrcs[0].ssrc;
+	assert_int_equal(o->media[4].direction, SDP_SENDONLY);
+	assert_non_null(strstr(o->media[4].msid, "pb"));
+	assert_int_equal(o->media[4].n_ssrcs, 2); /* media + RTX */
+	uint32_t video_ssrc = o->media[4].ssrcs[0].ssrc;
 	json_t *tracks = json_object_get(offer, "tracks");
 	assert_int_equal(json_array_size(tracks), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(tracks, 0), "participant")), "pb");
@@ -216,9 +228,9 @@ static void test_publish_subscribe_and_reuse(void **state)
 	assert_string_equal(json_string_value(json_object_get(left, "id")), "pb");
 	answer_latest(10, "pa", &ca, &offer);
 	o = parse(sdp_of(offer));
-	assert_int_equal(o->n_media, 4);
-	assert_int_equal(o->media[2].direction, SDP_INACTIVE);
+	assert_int_equal(o->n_media, 5);
 	assert_int_equal(o->media[3].direction, SDP_INACTIVE);
+	assert_int_equal(o->media[4].direction, SDP_INACTIVE);
 	assert_int_equal(json_array_size(json_object_get(offer, "tracks")), 0);
 	free(o);
 
@@ -226,10 +238,10 @@ static void test_publish_subscribe_and_reuse(void **state)
 	join_and_publish(12, "pc", &cc, 3000);
 	answer_latest(10, "pa", &ca, &offer);
 	o = parse(sdp_of(offer));
-	assert_int_equal(o->n_media, 4);
-	assert_int_equal(o->media[3].direction, SDP_SENDONLY);
-	assert_non_null(strstr(o->media[3].msid, "pc"));
-	assert_int_equal(o->media[3].ssrcs[0].ssrc, video_ssrc);
+	assert_int_equal(o->n_media, 5);
+	assert_int_equal(o->media[4].direction, SDP_SENDONLY);
+	assert_non_null(strstr(o->media[4].msid, "pc"));
+	assert_int_equal(o->media[4].ssrcs[0].ssrc, video_ssrc);
 	free(o);
 	sfu_leave(0, "neg", "pc", "left");
 	sfu_leave(0, "neg", "pa", "left");
