@@ -13,7 +13,6 @@
 #include "sfu/room.h"
 #include "sfu/transport/dtls.h"
 #include "sfu/transport/sctp.h"
-#include "sfu/transport/transport.h"
 #include "sfu/transport/srtp_session.h"
 #include "sfu/worker.h"
 
@@ -22,42 +21,6 @@ static sfu_send_fn *send_fn;
 static struct dtls_identity *identity;
 static const struct codec *video_codecs[CODEC_MAX_VIDEO];
 static unsigned n_video_codecs;
-
-#define DATA_TICK_MS 10
-
-/* usrsctp's timers are global: worker 0 drives them. Output they produce is
- * queued on each association and flushed by its own worker here. */
-static gboolean on_data_tick(gpointer data)
-{
-	struct worker *w = data;
-	static int64_t last_us;    /* worker 0 only */
-	if (w->index == 0) {
-		int64_t now = g_get_monotonic_time();
-		if (!last_us)
-			last_us = now;
-		uint32_t elapsed_ms = (uint32_t)((now - last_us) / 1000);
-		last_us += (int64_t)elapsed_ms * 1000;
-		sctp_library_tick(elapsed_ms);
-	}
-	GHashTableIter it;
-	gpointer key, value;
-	g_hash_table_iter_init(&it, w->rooms);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		struct room *r = value;
-		for (guint i = 0; i < r->participants->len; i++)
-			transport_poll_data(((struct participant *)r->participants->pdata[i])->transport);
-	}
-	return G_SOURCE_CONTINUE;
-}
-
-static void start_data_tick(void *arg)
-{
-	struct worker *w = arg;
-	GSource *src = g_timeout_source_new(DATA_TICK_MS);
-	g_source_set_callback(src, on_data_tick, w, NULL);
-	g_source_attach(src, w->ctx);
-	g_source_unref(src);
-}
 
 int sfu_start(const struct config *cfg, sfu_send_fn *send)
 {
@@ -79,12 +42,7 @@ int sfu_start(const struct config *cfg, sfu_send_fn *send)
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned workers = cfg->workers > 0 ? (unsigned)cfg->workers : (unsigned)(cores > 0 ? cores : 1);
-	int rc = workers_start(workers);
-	if (rc)
-		return rc;
-	for (unsigned i = 0; i < workers; i++)
-		worker_post(worker_get(i), start_data_tick, worker_get(i));
-	return 0;
+	return workers_start(workers);
 }
 
 static void end_rooms(struct worker *w)

@@ -34,6 +34,7 @@ int workers_start(unsigned n)
 		w->ctx = g_main_context_new();
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		w->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+		w->data_transports = g_ptr_array_new();
 		snprintf(name, sizeof(name), "media-%u", i);
 		w->thread = g_thread_new(name, worker_main, w);
 	}
@@ -104,6 +105,7 @@ void workers_stop(void (*on_worker)(struct worker *w))
 		while (g_main_context_iteration(w->ctx, FALSE))
 			;
 		g_hash_table_destroy(w->rooms);
+		g_ptr_array_free(w->data_transports, TRUE);
 		g_main_loop_unref(w->loop);
 		g_main_context_unref(w->ctx);
 	}

@@ -30,6 +30,8 @@ struct worker {
 	GMainLoop *loop;
 	GHashTable *rooms;          /* name -> struct room *, owned */
 	struct worker_stats stats;
+	GPtrArray *data_transports; /* transports with an SCTP association; not owned */
+	GSource *data_tick;         /* runs while data_transports is not empty */
 	uint8_t scratch[WORKER_SCRATCH]; /* where consumers build outgoing packets */
 };
 

@@ -167,6 +167,54 @@ static const struct sctp_callbacks sctp_cb = {
 };
 
 #define SCTP_PORT 5000
+#define DATA_TICK_MS 20
+
+/* usrsctp's timers are global, so whichever worker ticks first advances
+ * them by the real time since the last tick, whoever made it. */
+static GMutex data_clock_lock;
+static int64_t data_clock_us;
+
+static void advance_sctp_timers(void)
+{
+	int64_t now = g_get_monotonic_time();
+	g_mutex_lock(&data_clock_lock);
+	if (!data_clock_us)
+		data_clock_us = now;
+	uint32_t elapsed_ms = (uint32_t)((now - data_clock_us) / 1000);
+	data_clock_us += (int64_t)elapsed_ms * 1000;
+	g_mutex_unlock(&data_clock_lock);
+	if (elapsed_ms)
+		sctp_library_tick(elapsed_ms);
+}
+
+/* Runs only on workers that have associations: timers elsewhere may have
+ * queued output (retransmissions, delayed SACKs) on ours. */
+static gboolean on_data_tick(gpointer data)
+{
+	struct worker *w = data;
+	advance_sctp_timers();
+	for (guint i = 0; i < w->data_transports->len; i++)
+		sctp_assoc_poll(((struct transport *)w->data_transports->pdata[i])->sctp);
+	return G_SOURCE_CONTINUE;
+}
+
+static void track_data_transport(struct transport *t, bool add)
+{
+	struct worker *w = t->worker;
+	if (add)
+		g_ptr_array_add(w->data_transports, t);
+	else
+		g_ptr_array_remove_fast(w->data_transports, t);
+	if (w->data_transports->len && !w->data_tick) {
+		w->data_tick = g_timeout_source_new(DATA_TICK_MS);
+		g_source_set_callback(w->data_tick, on_data_tick, w, NULL);
+		g_source_attach(w->data_tick, w->ctx);
+	} else if (!w->data_transports->len && w->data_tick) {
+		g_source_destroy(w->data_tick);
+		g_source_unref(w->data_tick);
+		w->data_tick = NULL;
+	}
+}
 
 static void start_sctp(struct transport *t)
 {
@@ -178,7 +226,9 @@ static void start_sctp(struct transport *t)
 		log_warn(LOGS_DTLS, "transport %p: SCTP association could not start", (void *)t);
 		sctp_assoc_destroy(t->sctp);
 		t->sctp = NULL;
+		return;
 	}
+	track_data_transport(t, true);
 }
 
 void transport_enable_data(struct transport *t, uint16_t remote_port, size_t max_message)
@@ -205,11 +255,6 @@ void transport_close_data_stream(struct transport *t, uint16_t stream)
 		sctp_assoc_reset_stream(t->sctp, stream);
 }
 
-void transport_poll_data(struct transport *t)
-{
-	if (t->sctp)
-		sctp_assoc_poll(t->sctp);
-}
 
 bool transport_is_dtls_client(const struct transport *t)
 {
@@ -388,7 +433,10 @@ void transport_destroy(struct transport *t)
 		g_source_destroy(t->dtls_timer);
 		g_source_unref(t->dtls_timer);
 	}
-	sctp_assoc_destroy(t->sctp);
+	if (t->sctp) {
+		track_data_transport(t, false);
+		sctp_assoc_destroy(t->sctp);
+	}
 	if (t->dtls && t->srtp)
 		dtls_conn_close(t->dtls);
 	dtls_conn_destroy(t->dtls);

@@ -65,8 +65,6 @@ void transport_enable_data(struct transport *t, uint16_t remote_port, size_t max
 int transport_send_data(struct transport *t, uint16_t stream, uint32_t ppid, const uint8_t *data,
 			size_t len, const struct sctp_reliability *rel);
 void transport_close_data_stream(struct transport *t, uint16_t stream);
-/* Flushes SCTP output that timers queued; called by the worker's data tick. */
-void transport_poll_data(struct transport *t);
 /* Streams we open use even ids when we are the DTLS client, odd otherwise (RFC 8832). */
 bool transport_is_dtls_client(const struct transport *t);
 const char *transport_srtp_profile(const struct transport *t);
