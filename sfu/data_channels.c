@@ -23,7 +23,7 @@ void data_channels_on_ready(struct data_channels *d)
 {
 	d->ready = true;
 	/* RFC 8832: the DTLS client opens even streams, the server odd ones. */
-	d->next_stream = transport_is_dtls_client(d->owner->transport) ? 0 : 1;
+	d->first_stream = transport_is_dtls_client(d->owner->transport) ? 0 : 1;
 }
 
 static struct data_channel *find_stream(struct data_channels *d, uint16_t stream)
@@ -40,6 +40,21 @@ static struct data_channel *free_slot(struct data_channels *d)
 		if (!d->channels[i].used)
 			return &d->channels[i];
 	return NULL;
+}
+
+#define DATA_MAX_STREAMS 1024 /* what the association negotiates */
+
+/* The lowest stream id of our parity that no channel holds. */
+static int free_stream(const struct data_channels *d)
+{
+	for (unsigned id = d->first_stream; id < DATA_MAX_STREAMS; id += 2) {
+		bool taken = false;
+		for (unsigned i = 0; i < DATA_MAX_CHANNELS && !taken; i++)
+			taken = d->channels[i].used && d->channels[i].stream == id;
+		if (!taken)
+			return (int)id;
+	}
+	return -1;
 }
 
 static struct sctp_reliability reliability_of(const struct data_channel *c)
@@ -120,13 +135,13 @@ static struct data_channel *relay_channel(struct data_channels *rx, const char *
 			return c;
 	}
 	struct data_channel *c = free_slot(rx);
-	if (!c)
+	int stream = free_stream(rx);
+	if (!c || stream < 0)
 		return NULL;
 	memset(c, 0, sizeof(*c));
 	c->used = true;
 	c->relayed = true;
-	c->stream = rx->next_stream;
-	rx->next_stream += 2;
+	c->stream = (uint16_t)stream;
 	c->open = src->open;
 	g_strlcpy(c->open.protocol, sender, sizeof(c->open.protocol));
 	g_strlcpy(c->sender, sender, sizeof(c->sender));
@@ -157,11 +172,19 @@ static void close_relay(struct data_channels *rx, struct data_channel *c)
 	c->used = false;
 }
 
+/* Closed, but remembered: a reliable relay with a hole must not come back. */
+static void break_relay(struct data_channels *rx, struct data_channel *c)
+{
+	if (!c->broken)
+		transport_close_data_stream(rx->owner->transport, c->stream);
+	c->broken = true;
+}
+
 static void relay_to(struct data_channels *rx, const struct data_channel *src, const char *sender,
 		     uint32_t ppid, const uint8_t *data, size_t len, struct data_stats *st)
 {
 	struct data_channel *c = relay_channel(rx, sender, src);
-	if (!c) {
+	if (!c || c->broken) {
 		st->dropped++;
 		return;
 	}
@@ -176,7 +199,7 @@ static void relay_to(struct data_channels *rx, const struct data_channel *src, c
 		 * break the channel's promise. Close it so the receiver knows. */
 		log_info(LOGS_ROOM, "room %s participant %s: fell behind on \"%s\" from %s, closing it",
 			 rx->owner->room->name, rx->owner->id, c->open.label, sender);
-		close_relay(rx, c);
+		break_relay(rx, c);
 		st->overflow_closed++;
 	} else {
 		st->dropped++;
@@ -252,7 +275,10 @@ void data_channels_on_closed(struct data_channels *d, uint16_t stream)
 	struct data_channel *c = find_stream(d, stream);
 	if (!c)
 		return;
-	if (!c->relayed)
-		close_relays_of(d, c);
+	if (c->relayed) {
+		c->broken = true; /* the receiver closed it: it wants no more */
+		return;
+	}
+	close_relays_of(d, c);
 	c->used = false;
 }

@@ -21,6 +21,8 @@ struct data_channel {
 	bool used;
 	bool relayed;           /* opened by us towards this participant */
 	bool acked;             /* relayed: the peer acknowledged the open */
+	bool broken;            /* relayed: closed after overflow or by the receiver;
+				 * kept so it is not silently reopened with a gap */
 	uint16_t stream;
 	struct dcep_open open;  /* label, protocol, reliability */
 	char sender[24];        /* relayed: whose messages it carries */
@@ -38,7 +40,7 @@ struct data_stats {
 struct data_channels {
 	struct participant *owner;
 	bool ready;             /* the SCTP association is up */
-	uint16_t next_stream;
+	uint16_t first_stream;  /* 0 or 1: the parity of the streams we open */
 	struct data_channel channels[DATA_MAX_CHANNELS];
 	struct data_stats stats;
 };

@@ -10,6 +10,12 @@
 //   window.parley.timing           {joinStart, joined} in performance.now() ms
 //   window.parley.log              recent events [{t, event, ...}]
 //   window.parley.join() / leave()
+//   window.parley.chat              [{from, name, text, ts, self}] messages shown
+//   window.parley.sendChat(text)    what the Send button does
+//
+// Chat rides on data channels (label 'chat', reliable): each message is JSON
+// {text, ts}; the sender's name comes from the room's participant list (the
+// relayed channel's protocol is the sender's id), not from the message.
 
 import { ParleyRoom } from './parley.js';
 
@@ -26,11 +32,15 @@ const ui = {
 	conn: $('connection-state'), roomLabel: $('room-label'),
 	error: $('error'), errorText: $('error-text'), errorClose: $('error-close'),
 	audioUnlock: $('audio-unlock'),
+	chatPanel: $('chat-panel'), chatList: $('chat-messages'), chatForm: $('chat-form'),
+	chatInput: $('chat-input'), chatSend: $('chat-send'), chatToggle: $('chat-toggle'),
+	chatClose: $('chat-close'), chatUnread: $('chat-unread'),
 };
 
 const parley = {
 	state: 'idle', room: null, timing: {}, log: [],
 	join: (opts) => join(opts), leave: () => leave(),
+	chat: [], sendChat: (text) => sendChat(text),
 	stats: () => (parley.room ? parley.room.statsSummary() : Promise.resolve(null)),
 	// What each remote tile shows, including whether its media element really
 	// plays (decoded frames that never reach the element leave readyState 0).
@@ -197,6 +207,107 @@ function setToggle(btn, muted, onLabel, offLabel) {
 	btn.querySelector('.ctl-label').textContent = muted ? onLabel : offLabel;
 }
 
+// ---- chat -----------------------------------------------------------------
+
+const CHAT_LABEL = 'chat';
+const CHAT_MAX = 2000; // characters per message
+let chatUnread = 0;
+
+function chatCollapsed() { return ui.chatPanel.dataset.collapsed === 'true'; }
+
+function setChatCollapsed(collapsed) {
+	ui.chatPanel.dataset.collapsed = String(collapsed);
+	ui.chatToggle.setAttribute('aria-pressed', String(!collapsed));
+	if (!collapsed) {
+		chatUnread = 0;
+		updateUnread();
+		ui.chatList.scrollTop = ui.chatList.scrollHeight;
+	}
+	updateGridCount();
+}
+
+function updateUnread() {
+	ui.chatUnread.textContent = chatUnread > 99 ? '99+' : String(chatUnread);
+	ui.chatUnread.hidden = chatUnread === 0;
+}
+
+function fmtTime(ts) {
+	const d = new Date(ts);
+	return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function addChatMessage({ from, name, text, ts, self = false, system = false }) {
+	parley.chat.push({ from, name, text, ts, self });
+	if (parley.chat.length > 500) parley.chat.splice(0, parley.chat.length - 500);
+	const li = document.createElement('li');
+	li.className = 'chat-message' + (self ? ' self' : '') + (system ? ' system' : '');
+	if (from) li.dataset.from = from;
+	const meta = document.createElement('div');
+	meta.className = 'chat-meta';
+	const who = document.createElement('span');
+	who.className = 'chat-sender';
+	who.textContent = self ? `${name} (you)` : name;
+	const when = document.createElement('time');
+	when.className = 'chat-time';
+	when.dateTime = new Date(ts).toISOString();
+	when.textContent = fmtTime(ts);
+	meta.append(who, when);
+	const body = document.createElement('div');
+	body.className = 'chat-text';
+	body.textContent = text;
+	li.append(meta, body);
+	const atBottom = ui.chatList.scrollHeight - ui.chatList.scrollTop - ui.chatList.clientHeight < 40;
+	ui.chatList.appendChild(li);
+	while (ui.chatList.children.length > 500) ui.chatList.firstElementChild.remove();
+	if (atBottom || self) ui.chatList.scrollTop = ui.chatList.scrollHeight;
+	if (!self && chatCollapsed()) { chatUnread++; updateUnread(); }
+}
+
+function sendChat(text) {
+	const room = parley.room;
+	text = String(text ?? '').trim().slice(0, CHAT_MAX);
+	if (!text || !room || parley.state !== 'joined') return false;
+	const ts = Date.now();
+	try {
+		room.send(JSON.stringify({ text, ts }), { label: CHAT_LABEL });
+	} catch (e) {
+		showError(`Could not send the message: ${e.message || e}`);
+		return false;
+	}
+	record('chat_sent', { length: text.length });
+	addChatMessage({ from: room.id, name: room.name || 'You', text, ts, self: true });
+	return true;
+}
+
+function onChatData({ from, participant, data, binary }) {
+	if (binary) return;
+	let msg;
+	try { msg = JSON.parse(data); } catch { return; }
+	if (!msg || typeof msg.text !== 'string') return;
+	const text = msg.text.slice(0, CHAT_MAX);
+	if (!text) return;
+	const p = participant || (from && parley.room && parley.room.participants.get(from));
+	// Show the receive time: the sender's clock is not ours.
+	const ts = Date.now();
+	record('chat_received', { from });
+	addChatMessage({ from, name: (p && p.name) || 'Guest', text, ts });
+}
+
+function clearChat() {
+	parley.chat = [];
+	ui.chatList.replaceChildren();
+	chatUnread = 0;
+	updateUnread();
+}
+
+ui.chatForm.addEventListener('submit', (e) => {
+	e.preventDefault();
+	if (sendChat(ui.chatInput.value)) ui.chatInput.value = '';
+	ui.chatInput.focus();
+});
+ui.chatToggle.addEventListener('click', () => setChatCollapsed(!chatCollapsed()));
+ui.chatClose.addEventListener('click', () => setChatCollapsed(true));
+
 // ---- join / leave ---------------------------------------------------------
 
 function mediaConstraints(enabled, kind) {
@@ -239,6 +350,10 @@ function wireRoom(room) {
 			t.classList.toggle('active-speaker', t.dataset.participantId === id);
 		updateLocalTile();
 	});
+	room.on('data', (ev) => {
+		if (ev.label === CHAT_LABEL) onChatData(ev);
+	});
+	room.on('channel_close', (c) => record('channel_close', c));
 	room.on('connection_state', (s) => {
 		record('connection_state', s);
 		showConnection(connectionSummary(s));
@@ -266,6 +381,7 @@ async function join(opts = {}) {
 	parley.room = room;
 	window.parleyRoom = room;
 	wireRoom(room);
+	clearChat();
 	setState('joining');
 	parley.timing = { joinStart: performance.now() };
 	record('join_start', { room: roomName, name });
@@ -298,6 +414,7 @@ async function join(opts = {}) {
 	ui.roomLabel.hidden = false;
 	ui.joinView.hidden = true;
 	ui.callView.hidden = false;
+	if (window.matchMedia && window.matchMedia('(max-width: 600px)').matches) setChatCollapsed(true);
 	updateGridCount();
 	ui.joinButton.disabled = false;
 	ui.joinStatus.textContent = '';

@@ -31,6 +31,9 @@
 
 #include "base/log.h"
 
+/* Chunks an association may queue; about 200 bytes of state each. */
+#define SCTP_MAX_QUEUED_CHUNKS 32768
+
 /* Bound on unacknowledged + unsent bytes: past it sends return -EAGAIN. */
 #define SEND_BUFFER (1024 * 1024)
 #define RECV_BUFFER (1024 * 1024)
@@ -433,6 +436,9 @@ int sctp_library_init(void)
 		usrsctp_init_nothreads(0, conn_output, NULL);
 		/* ECN means nothing inside DTLS over UDP. */
 		usrsctp_sysctl_set_sctp_ecn_enable(0);
+		/* Sends also fail once this many chunks are queued (default 512):
+		 * small messages would hit it long before the byte bound. */
+		usrsctp_sysctl_set_sctp_max_chunks_on_queue(SCTP_MAX_QUEUED_CHUNKS);
 	}
 	unlock();
 	return 0;
