@@ -129,6 +129,12 @@ void room_remove_participant(struct room *r, struct participant *p, const char *
 	if (r->speaker == p)
 		r->speaker = NULL;
 	log_info(LOGS_ROOM, "room %s: %s (%s) left: %s", r->name, p->id, p->name, reason);
+	const struct data_stats *ds = &p->data.stats;
+	if (ds->messages_in)
+		log_info(LOGS_ROOM, "room %s: %s sent %llu data messages, %llu relayed, %llu dropped, "
+			 "%llu relays closed for overflow", r->name, p->id,
+			 (unsigned long long)ds->messages_in, (unsigned long long)ds->messages_relayed,
+			 (unsigned long long)ds->dropped, (unsigned long long)ds->overflow_closed);
 	/* Its producers go first: that turns the others' m-sections inactive. */
 	producer_destroy(p->audio);
 	producer_destroy(p->video);
