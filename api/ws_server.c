@@ -151,7 +151,8 @@ static void handle_join(struct session *s, const struct signal_message *m)
 	}
 	s->worker = (unsigned)w;
 	g_strlcpy(s->room, m->room, sizeof(s->room));
-	snprintf(s->pid, sizeof(s->pid), "p%08x", g_random_int());
+	/* Unique by the session number; the random part keeps ids unguessable across restarts. */
+	snprintf(s->pid, sizeof(s->pid), "p%llx%06x", (unsigned long long)s->id, g_random_int() & 0xffffff);
 	s->state = SESSION_JOINED;
 	sfu_join(s->worker, s->room, s->pid, m->name, s->id);
 }

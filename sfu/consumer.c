@@ -5,6 +5,7 @@
  * producer's cache, with RTX when negotiated. */
 #include "sfu/consumer.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,19 +34,22 @@ void consumer_init(struct consumer *c, struct participant *subscriber, enum sdp_
 	seq_map_init(&c->map);
 }
 
-void consumer_set_producer(struct consumer *c, struct producer *p)
+int consumer_set_producer(struct consumer *c, struct producer *p)
 {
 	if (c->producer)
 		producer_remove_consumer(c->producer, c);
-	c->producer = p;
+	c->producer = NULL;
 	if (!p)
-		return;
-	producer_add_consumer(p, c);
+		return 0;
+	if (producer_add_consumer(p, c))
+		return -ENOMEM;
+	c->producer = p;
 	c->clock_rate = p->codec->clock_rate;
 	c->waiting_keyframe = p->kind == SDP_KIND_VIDEO;
 	c->accepted = false;
 	c->remb_bps = 0;
 	seq_map_switch(&c->map);
+	return 0;
 }
 
 /* abs-send-time: 6.18 fixed-point seconds, 24 bits. */

@@ -41,8 +41,9 @@ struct consumer {
 
 void consumer_init(struct consumer *c, struct participant *subscriber, enum sdp_kind kind,
 		   const char *mid, uint32_t ssrc, uint32_t rtx_ssrc);
-/* Points the m-section at a new producer (or NULL); numbering stays continuous. */
-void consumer_set_producer(struct consumer *c, struct producer *p);
+/* Points the m-section at a new producer (or NULL); numbering stays
+ * continuous. Returns 0, or -ENOMEM leaving it inactive. */
+int consumer_set_producer(struct consumer *c, struct producer *p);
 
 /* Per packet: rewrite into the worker's scratch buffer, protect, send. */
 void consumer_forward(struct consumer *c, const struct rtp_view *v, bool keyframe,

@@ -72,25 +72,6 @@ static bool is_reliable(const struct data_channel *c)
 	return dcep_max_retransmits(&c->open) < 0 && dcep_max_lifetime_ms(&c->open) < 0;
 }
 
-/* "to:ID1,ID2" names the receivers; anything else means everyone. */
-static void parse_targets(struct data_channel *c)
-{
-	c->n_targets = 0;
-	if (strncmp(c->open.protocol, "to:", 3) != 0)
-		return;
-	const char *p = c->open.protocol + 3;
-	while (*p && c->n_targets < DATA_MAX_TARGETS) {
-		size_t n = strcspn(p, ",");
-		if (n > 0 && n < sizeof(c->targets[0])) {
-			memcpy(c->targets[c->n_targets], p, n);
-			c->targets[c->n_targets++][n] = 0;
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-}
-
 static void on_open(struct data_channels *d, uint16_t stream, const uint8_t *data, size_t len)
 {
 	struct participant *p = d->owner;
@@ -113,7 +94,7 @@ static void on_open(struct data_channels *d, uint16_t stream, const uint8_t *dat
 	c->used = true;
 	c->stream = stream;
 	c->open = open;
-	parse_targets(c);
+	c->addressed = strncmp(open.protocol, "to:", 3) == 0;
 	uint8_t ack[1];
 	int n = dcep_write_ack(ack, sizeof(ack));
 	struct sctp_reliability ordered = { true, -1, -1 };
@@ -156,13 +137,20 @@ static struct data_channel *relay_channel(struct data_channels *rx, const char *
 	return c;
 }
 
+/* Is id one of the comma-separated names after "to:"? */
 static bool targeted(const struct data_channel *src, const char *id)
 {
-	if (!src->n_targets)
+	if (!src->addressed)
 		return true;
-	for (unsigned i = 0; i < src->n_targets; i++)
-		if (strcmp(src->targets[i], id) == 0)
+	size_t n = strlen(id);
+	for (const char *p = src->open.protocol + 3; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, id, n) == 0)
 			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
 	return false;
 }
 

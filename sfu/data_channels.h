@@ -13,7 +13,6 @@
 #include "sfu/transport/dcep.h"
 
 #define DATA_MAX_CHANNELS 64
-#define DATA_MAX_TARGETS 8
 
 struct participant;
 
@@ -26,8 +25,7 @@ struct data_channel {
 	uint16_t stream;
 	struct dcep_open open;  /* label, protocol, reliability */
 	char sender[24];        /* relayed: whose messages it carries */
-	uint8_t n_targets;      /* own channel with protocol "to:...": 0 = everyone */
-	char targets[DATA_MAX_TARGETS][24];
+	bool addressed;         /* own channel with protocol "to:ID,...": only those get it */
 };
 
 struct data_stats {

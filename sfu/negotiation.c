@@ -164,14 +164,15 @@ char *negotiation_build_offer(struct participant *p, json_t *tracks)
 	return g_string_free(s, FALSE);
 }
 
-/* The first codec of the answer we know of the right kind. */
+/* The first codec, in the order we offered them, that the answer kept. */
 static const struct codec *answered_codec(const struct sdp_media *m, enum sdp_kind kind)
 {
-	for (unsigned i = 0; i < m->n_formats; i++) {
-		const struct codec *c = codec_by_pt(m->formats[i].pt);
-		if (c && c->kind == kind)
-			return c;
-	}
+	unsigned n = 1;
+	const struct codec *audio[1] = { codec_opus() };
+	const struct codec *const *offered = kind == SDP_KIND_AUDIO ? audio : sfu_video_codecs(&n);
+	for (unsigned i = 0; i < n; i++)
+		if (sdp_media_format(m, offered[i]->pt))
+			return offered[i];
 	return NULL;
 }
 
@@ -221,7 +222,11 @@ static void apply_publish(struct participant *p, const struct section *sec, cons
 	struct producer **slot = sec->kind == SDP_KIND_AUDIO ? &p->audio : &p->video;
 	if (!sends(m) || *slot)
 		return;
+	/* The FID group names the media SSRC first; a=ssrc lines may come in any order. */
 	uint32_t ssrc = m->n_ssrcs ? m->ssrcs[0].ssrc : 0;
+	for (unsigned i = 0; i < m->n_ssrc_groups; i++)
+		if (strcmp(m->ssrc_groups[i].semantics, "FID") == 0 && m->ssrc_groups[i].n == 2)
+			ssrc = m->ssrc_groups[i].ssrcs[0];
 	uint32_t rtx = ssrc ? sdp_media_rtx_ssrc(m, ssrc) : 0;
 	const struct codec *codec = answered_codec(m, sec->kind);
 	if (producer_create(slot, p, sec->kind, codec, ssrc, rtx))

@@ -275,9 +275,8 @@ int participant_subscribe(struct participant *p, struct producer *producer)
 		consumer_init(&s->consumer, p, producer->kind, s->mid, random_ssrc(), random_ssrc());
 		p->n_sections++;
 	}
-	consumer_set_producer(&s->consumer, producer);
 	s->changed = true;
-	return 0;
+	return consumer_set_producer(&s->consumer, producer);
 }
 
 int participant_apply_answer(struct participant *p, const char *sdp, char *err, size_t errlen)

@@ -279,6 +279,16 @@ static void test_refused_answers(void **state)
 	gchar *actpass = g_strjoinv("a=setup:actpass", parts);
 	g_strfreev(parts);
 	expect_answer_error(20, "px", actpass, "bad_sdp", &cur);
+	/* Sending video with a payload type that was never offered. */
+	char *pub = answer_for(sdp_of(offer), true, 500);
+	char *mv = strstr(pub, "m=video 9 UDP/TLS/RTP/SAVPF");
+	char *eol = strstr(mv, "\r\n");
+	GString *odd = g_string_new_len(pub, mv - pub);
+	g_string_append(odd, "m=video 9 UDP/TLS/RTP/SAVPF 100");
+	g_string_append(odd, eol);
+	expect_answer_error(20, "px", odd->str, "bad_sdp", &cur);
+	g_string_free(odd, TRUE);
+	g_free(pub);
 	/* The good one is taken; a second answer is out of order. */
 	sfu_answer(0, "bad", "px", good);
 	expect_answer_error(20, "px", good, "out_of_order", &cur);
