@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { startServer, openParticipant, waitFor, saveArtifacts, CHROMIUM_ARGS } from './lib/harness.mjs';
+import { startServer, openParticipant, waitFor, withArtifacts, CHROMIUM_ARGS } from './lib/harness.mjs';
 
 const ROOM = 'dc';
 const MEDIA = process.env.DC_MEDIA === '1';
@@ -45,19 +45,14 @@ after(async () => {
 	if (server) await server.stop();
 });
 
-async function guarded(tag, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		await saveArtifacts(`datachannel-${tag}`, all());
-		for (const p of all()) {
-			const st = await p.page.evaluate(() => window.parley.room.dataStats()).catch(() => null);
-			if (st) e.message += `\n${p.name} dataStats: ${JSON.stringify(st)}`;
-		}
-		if (server) e.message += `\nserver stderr (tail):\n${server.stderr.slice(-3000)}`;
-		throw e;
+const guarded = (tag, fn) => withArtifacts(`datachannel-${tag}`, server, all, fn, async (ps) => {
+	let text = '';
+	for (const p of ps) {
+		const st = await p.page.evaluate(() => window.parley.room.dataStats()).catch(() => null);
+		if (st) text += `\n${p.name} dataStats: ${JSON.stringify(st)}`;
 	}
-}
+	return text;
+});
 
 // Records every 'data' event of the page's room in window.__dc.rx[label]:
 // text as {from, data, reliable}, binary as {from, size, hash (SHA-256 hex,

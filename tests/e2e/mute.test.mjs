@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openParticipant, waitFor, waitReceivingFrom,
-	saveArtifacts } from './lib/harness.mjs';
+	withArtifacts } from './lib/harness.mjs';
 
 const ROOM = 'mute';
 let server, browser, A, B, C;
@@ -19,15 +19,7 @@ after(async () => {
 	if (server) await server.stop();
 });
 
-async function guarded(tag, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		await saveArtifacts(`mute-${tag}`, [A, B, C]);
-		if (server) e.message += `\nserver stderr (tail):\n${server.stderr.slice(-3000)}`;
-		throw e;
-	}
-}
+const guarded = (tag, fn) => withArtifacts(`mute-${tag}`, server, () => [A, B, C], fn);
 
 // What page `p` shows for participant `id`: the tile's flags and whether
 // each indicator is visible.

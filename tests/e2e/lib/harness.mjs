@@ -229,6 +229,21 @@ export async function waitTilesPlaying(p, from, { timeout = 10000 } = {}) {
 		.catch((e) => { e.message += `\nlast tiles: ${JSON.stringify(last)}`; throw e; });
 }
 
+// Runs fn; when it fails, saves each page's screenshot and logs and adds
+// describe()'s text and the server's stderr tail to the error.
+// participants: an array, or a function returning one at failure time.
+export async function withArtifacts(tag, server, participants, fn, describe = async () => '') {
+	try {
+		return await fn();
+	} catch (e) {
+		const ps = (typeof participants === 'function' ? participants() : participants).filter(Boolean);
+		await saveArtifacts(tag, ps);
+		e.message += await describe(ps).catch(() => '');
+		if (server) e.message += `\nserver stderr (tail):\n${server.stderr.slice(-3000)}`;
+		throw e;
+	}
+}
+
 // Saves a screenshot and the console log of each page (for failures).
 export async function saveArtifacts(tag, participants) {
 	try {
