@@ -35,7 +35,7 @@
 #define SCTP_MAX_QUEUED_CHUNKS 32768
 
 /* Bound on unacknowledged + unsent bytes: past it sends return -EAGAIN. */
-#define SEND_BUFFER (1024 * 1024)
+#define SEND_BUFFER (4 * 1024 * 1024)
 #define RECV_BUFFER (1024 * 1024)
 #define NUM_STREAMS 1024
 
@@ -626,9 +626,61 @@ int sctp_assoc_connect(struct sctp_assoc *a)
 	return err == -EALREADY || err == 0 ? err : -EIO;
 }
 
+#define SCTP_COMMON_HEADER 12
+#define SCTP_CHUNK_HEADER 4
+#define SCTP_INIT_FIXED 20       /* chunk header + tag, a_rwnd, streams, TSN */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Every parameter (type, length, value, padded to 4) lies inside the chunk. */
+static bool params_well_formed(const uint8_t *p, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		if (len - off < 4)
+			return false;
+		size_t plen = be16(p + off + 2);
+		if (plen < 4 || plen > len - off)
+			return false;
+		off += (plen + 3) & ~(size_t)3;
+	}
+	return true;
+}
+
+/* usrsctp 0.9.5 spins forever on some malformed INIT parameters (found by
+ * tests/fuzz/fuzz_sctp.c), so only packets whose chunks and INIT/INIT-ACK/
+ * RE-CONFIG parameters are well formed reach it. */
+static bool packet_well_formed(const uint8_t *p, size_t len)
+{
+	if (len < SCTP_COMMON_HEADER + SCTP_CHUNK_HEADER)
+		return false;
+	size_t off = SCTP_COMMON_HEADER;
+	while (off < len) {
+		if (len - off < SCTP_CHUNK_HEADER)
+			return false;
+		uint8_t type = p[off];
+		size_t clen = be16(p + off + 2);
+		if (clen < SCTP_CHUNK_HEADER || clen > len - off)
+			return false;
+		if (type == 1 || type == 2) {
+			if (clen < SCTP_INIT_FIXED ||
+			    !params_well_formed(p + off + SCTP_INIT_FIXED, clen - SCTP_INIT_FIXED))
+				return false;
+		} else if (type == 130 &&
+			   !params_well_formed(p + off + SCTP_CHUNK_HEADER, clen - SCTP_CHUNK_HEADER)) {
+			return false;
+		}
+		off += (clen + 3) & ~(size_t)3;
+	}
+	return true;
+}
+
 void sctp_assoc_receive(struct sctp_assoc *a, const uint8_t *data, size_t len)
 {
-	if (data != NULL && len > 0) {
+	if (data != NULL && len > 0 && packet_well_formed(data, len)) {
 		lock();
 		if (a->sock != NULL)
 			usrsctp_conninput(a, data, len, 0);
