@@ -13,6 +13,7 @@
 #include "api/room_directory.h"
 #include "api/signal_message.h"
 #include "base/log.h"
+#include "sfu/participant.h"
 #include "sfu/sfu.h"
 #include "sfu/worker.h"
 
@@ -154,7 +155,11 @@ static void handle_join(struct session *s, const struct signal_message *m)
 	/* Unique by the session number; the random part keeps ids unguessable across restarts. */
 	snprintf(s->pid, sizeof(s->pid), "p%llx%06x", (unsigned long long)s->id, g_random_int() & 0xffffff);
 	s->state = SESSION_JOINED;
-	sfu_join(s->worker, s->room, s->pid, m->name, s->id);
+	struct participant_info info = {
+		.id = s->pid, .name = m->name, .identity = "", .kind = PARTICIPANT_BROWSER,
+		.can_publish = true, .can_subscribe = true, .session_id = s->id,
+	};
+	sfu_join(s->worker, s->room, &info);
 }
 
 static void handle_message(struct session *s, const char *text, size_t len)

@@ -5,9 +5,11 @@
 set -eu
 mode=${1:-run}
 pkgs="build-essential cmake pkg-config libnice-dev libssl-dev libsrtp2-dev libusrsctp-dev
- libwebsockets-dev libmicrohttpd-dev libjansson-dev libosip2-dev libopus-dev libglib2.0-dev"
+ libwebsockets-dev libmicrohttpd-dev libjansson-dev libosip2-dev libopus-dev libglib2.0-dev
+ libsqlite3-dev libcurl4-openssl-dev"
 if [ "$mode" = test ]; then
-  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev chromium iproute2 nodejs npm sip-tester"
+  pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev chromium iproute2 nodejs npm sip-tester
+ prometheus"
 fi
 missing=""
 for p in $pkgs; do

@@ -92,7 +92,8 @@ static void write_publish_section(GString *s, struct participant *p, const struc
 	codecs = sec->kind == SDP_KIND_AUDIO ? audio : sfu_video_codecs(&n);
 	write_m_line(s, sec->kind, codecs, n);
 	write_transport(s, p, sec);
-	g_string_append(s, "a=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize\r\n");
+	g_string_append(s, p->can_publish ? "a=recvonly\r\n" : "a=inactive\r\n");
+	g_string_append(s, "a=rtcp-mux\r\na=rtcp-rsize\r\n");
 	for (unsigned i = 0; i < n; i++)
 		write_codec(s, codecs[i], sec->kind == SDP_KIND_VIDEO, true);
 }

@@ -148,9 +148,10 @@ static void add_section(struct participant *p, enum section_role role, enum sdp_
 	p->n_sections++;
 }
 
-int participant_create(struct participant **out, struct room *room, const char *id,
-		       const char *name, uint64_t session_id)
+int participant_create(struct participant **out, struct room *room,
+		       const struct participant_info *info)
 {
+	const char *id = info->id;
 	struct participant *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -161,8 +162,12 @@ int participant_create(struct participant **out, struct room *room, const char *
 	}
 	p->room = room;
 	g_strlcpy(p->id, id, sizeof(p->id));
-	g_strlcpy(p->name, name, sizeof(p->name));
-	p->session_id = session_id;
+	g_strlcpy(p->name, info->name, sizeof(p->name));
+	g_strlcpy(p->identity, info->identity ? info->identity : "", sizeof(p->identity));
+	p->kind = info->kind;
+	p->can_publish = info->can_publish;
+	p->can_subscribe = info->can_subscribe;
+	p->session_id = info->session_id;
 	p->joined_us = g_get_monotonic_time();
 	p->rtcp_ssrc = random_ssrc();
 	twcc_recorder_init(&p->twcc);
@@ -297,6 +302,29 @@ int participant_apply_answer(struct participant *p, const char *sdp, char *err, 
 int participant_add_candidate(struct participant *p, const char *candidate)
 {
 	return transport_add_remote_candidate(p->transport, candidate);
+}
+
+void participant_block_media(struct participant *p, enum sdp_kind kind, bool blocked)
+{
+	bool *flag = kind == SDP_KIND_AUDIO ? &p->audio_blocked : &p->video_blocked;
+	if (*flag == blocked)
+		return;
+	*flag = blocked;
+	struct producer *prod = kind == SDP_KIND_AUDIO ? p->audio : p->video;
+	if (prod)
+		producer_set_paused(prod, blocked, g_get_monotonic_time());
+}
+
+const char *participant_kind_name(enum participant_kind kind)
+{
+	switch (kind) {
+	case PARTICIPANT_SIP:
+		return "sip";
+	case PARTICIPANT_WHIP:
+		return "whip";
+	default:
+		return "browser";
+	}
 }
 
 struct consumer *participant_find_consumer(struct participant *p, uint32_t ssrc)

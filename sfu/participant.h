@@ -25,6 +25,19 @@ struct transport;
 
 enum section_role { SECTION_PUBLISH, SECTION_DATA, SECTION_CONSUME };
 
+enum participant_kind { PARTICIPANT_BROWSER, PARTICIPANT_SIP, PARTICIPANT_WHIP };
+
+/* Who joins and what they may do; strings are copied. */
+struct participant_info {
+	const char *id;
+	const char *name;
+	const char *identity;       /* from a join token; "" when none */
+	enum participant_kind kind;
+	bool can_publish;           /* audio and video; data channels are open to all */
+	bool can_subscribe;
+	uint64_t session_id;
+};
+
 /* One m-section of this participant's session; index = position in the SDP. */
 struct section {
 	enum section_role role;
@@ -39,6 +52,9 @@ struct participant {
 	struct room *room;
 	char id[PARTICIPANT_ID_MAX];
 	char name[PARTICIPANT_NAME_MAX];
+	char identity[PARTICIPANT_NAME_MAX];
+	enum participant_kind kind;
+	bool can_publish, can_subscribe;
 	uint64_t session_id;        /* the signaling session to notify */
 	int64_t joined_us;
 	struct transport *transport; /* owned */
@@ -58,14 +74,15 @@ struct participant {
 	int64_t dtls_done_us;       /* 0 until DTLS completes */
 	bool peer_sent_media;       /* an SRTP/SRTCP packet from it decrypted */
 	bool connected;             /* media may be sent to it */
-	bool audio_muted, video_muted;
+	bool audio_muted, video_muted;     /* by the participant: shown to others */
+	bool audio_blocked, video_blocked; /* by the API: not forwarded */
 	bool leaving;
 	GSource *offer_idle;        /* a coalesced offer is scheduled */
 	GSource *timeout;           /* transport must connect before it fires */
 };
 
-int participant_create(struct participant **out, struct room *room, const char *id,
-		       const char *name, uint64_t session_id);
+int participant_create(struct participant **out, struct room *room,
+		       const struct participant_info *info);
 void participant_destroy(struct participant *p);
 
 /* Sends a JSON message to this participant's signaling session (steals msg). */
@@ -86,6 +103,10 @@ void participant_send_twcc(struct participant *p);
 
 /* Marks media ready once the peer is known to hold its keys (see participant.c). */
 void participant_check_media_ready(struct participant *p, int64_t now);
+
+/* The API stops (blocked) or resumes forwarding of one kind of its media. */
+void participant_block_media(struct participant *p, enum sdp_kind kind, bool blocked);
+const char *participant_kind_name(enum participant_kind kind);
 
 struct consumer *participant_find_consumer(struct participant *p, uint32_t ssrc);
 

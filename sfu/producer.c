@@ -33,6 +33,7 @@ int producer_create(struct producer **out, struct participant *owner, enum sdp_k
 	p->codec = codec;
 	p->ssrc = ssrc;
 	p->rtx_ssrc = rtx_ssrc;
+	p->paused = kind == SDP_KIND_AUDIO ? owner->audio_blocked : owner->video_blocked;
 	snprintf(p->track_id, sizeof(p->track_id), "%s-%s", owner->id,
 		 kind == SDP_KIND_AUDIO ? "audio" : "video");
 	nack_generator_init(&p->nacks);
@@ -155,6 +156,8 @@ void producer_receive(struct producer *p, struct rtp_view *v, int64_t now_us)
 		keyframe = rtp_is_keyframe(p->codec->id, v->data + v->payload_off, v->payload_len);
 		rtx_cache_put(p->cache, v->seq, v->data, v->len, now_us / 1000);
 	}
+	if (p->paused)
+		return;
 	for (unsigned i = 0; i < p->n_consumers; i++)
 		consumer_forward(p->consumers[i], v, keyframe, now_us);
 }
@@ -172,6 +175,8 @@ void producer_receive_rtx(struct producer *p, struct rtp_view *v, int64_t now_us
 	nack_generator_on_packet(&p->nacks, v->seq);
 	bool keyframe = p->kind == SDP_KIND_VIDEO &&
 			rtp_is_keyframe(p->codec->id, v->data + v->payload_off, v->payload_len);
+	if (p->paused)
+		return;
 	for (unsigned i = 0; i < p->n_consumers; i++)
 		consumer_forward(p->consumers[i], v, keyframe, now_us);
 }
@@ -194,6 +199,21 @@ static void send_pli(struct producer *p, int64_t now_us)
 		p->keyframe_pending = false;
 		p->owner->room->worker->stats.keyframe_requests++;
 	}
+}
+
+void producer_set_paused(struct producer *p, bool paused, int64_t now_us)
+{
+	if (p->paused == paused)
+		return;
+	p->paused = paused;
+	if (paused)
+		return;
+	for (unsigned i = 0; i < p->n_consumers; i++) {
+		struct consumer *c = p->consumers[i];
+		seq_map_switch(&c->map);
+		c->waiting_keyframe = p->kind == SDP_KIND_VIDEO;
+	}
+	producer_request_keyframe(p, now_us);
 }
 
 void producer_request_keyframe(struct producer *p, int64_t now_us)

@@ -47,6 +47,8 @@ struct producer {
 
 	struct nack_generator nacks; /* video: what to ask the publisher to resend */
 
+	bool paused;                /* received and cached but not forwarded (API mute) */
+
 	int64_t last_keyframe_request_us;
 	bool keyframe_pending;
 
@@ -71,6 +73,8 @@ void producer_receive_rtx(struct producer *p, struct rtp_view *v, int64_t now_us
 void producer_on_sr(struct producer *p, const struct rtcp_sr *sr, int64_t now_us);
 /* Asks the publisher for a keyframe (PLI), at most every 300 ms; a request
  * inside that interval is sent when the room's tick calls producer_tick. */
+/* Stops or resumes forwarding; subscribers resume seamlessly on a keyframe. */
+void producer_set_paused(struct producer *p, bool paused, int64_t now_us);
 void producer_request_keyframe(struct producer *p, int64_t now_us);
 void producer_tick(struct producer *p, int64_t now_us);
 void producer_report_block(struct producer *p, struct rtcp_report_block *b, int64_t now_us);

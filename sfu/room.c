@@ -73,8 +73,9 @@ struct participant *room_find_participant(struct room *r, const char *id)
 
 json_t *room_participant_json(const struct participant *p)
 {
-	return json_pack("{s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "audio_muted",
-			 p->audio_muted, "video_muted", p->video_muted);
+	return json_pack("{s:s, s:s, s:s, s:b, s:b}", "id", p->id, "name", p->name, "kind",
+			 participant_kind_name(p->kind), "audio_muted", p->audio_muted || p->audio_blocked,
+			 "video_muted", p->video_muted || p->video_blocked);
 }
 
 void room_broadcast(struct room *r, struct participant *except, json_t *msg)
@@ -100,10 +101,10 @@ static void subscribe_to_existing(struct room *r, struct participant *p)
 	}
 }
 
-int room_add_participant(struct room *r, const char *id, const char *name, uint64_t session_id)
+int room_add_participant(struct room *r, const struct participant_info *info)
 {
 	struct participant *p;
-	int rc = participant_create(&p, r, id, name, session_id);
+	int rc = participant_create(&p, r, info);
 	if (rc)
 		return rc;
 	json_t *others = json_array();
@@ -114,7 +115,8 @@ int room_add_participant(struct room *r, const char *id, const char *name, uint6
 					"id", p->id, "participants", others));
 	room_broadcast(r, p, json_pack("{s:s, s:o}", "type", "participant_joined", "participant",
 				       room_participant_json(p)));
-	subscribe_to_existing(r, p);
+	if (p->can_subscribe)
+		subscribe_to_existing(r, p);
 	participant_renegotiate(p);
 	log_info(LOGS_ROOM, "room %s: %s (%s) joined, %u present", r->name, p->id, p->name,
 		 r->participants->len);
@@ -155,7 +157,8 @@ void room_on_producer(struct room *r, struct producer *producer)
 {
 	for (guint i = 0; i < r->participants->len; i++) {
 		struct participant *p = r->participants->pdata[i];
-		if (p != producer->owner && !p->leaving && participant_subscribe(p, producer) == 0)
+		if (p != producer->owner && !p->leaving && p->can_subscribe &&
+		    participant_subscribe(p, producer) == 0)
 			participant_renegotiate(p);
 	}
 }
@@ -171,7 +174,7 @@ static void update_speaker(struct room *r, int64_t now_us)
 			continue;
 		uint32_t score = a->level_packets ? a->level_sum / a->level_packets : 0;
 		a->level_sum = a->level_packets = 0;
-		if (!p->audio_muted && score > best) {
+		if (!p->audio_muted && !p->audio_blocked && score > best) {
 			best = score;
 			loudest = p;
 		}

@@ -29,7 +29,8 @@ struct room *room_get_or_create(struct worker *w, const char *name);
 void room_destroy(struct room *r);
 
 struct participant *room_find_participant(struct room *r, const char *id);
-int room_add_participant(struct room *r, const char *id, const char *name, uint64_t session_id);
+struct participant_info;
+int room_add_participant(struct room *r, const struct participant_info *info);
 /* Removes and frees p; tells the others; destroys the room when it empties. */
 void room_remove_participant(struct room *r, struct participant *p, const char *reason);
 

@@ -111,6 +111,9 @@ struct command {
 	char room[ROOM_NAME_MAX];
 	char pid[PARTICIPANT_ID_MAX];
 	char name[PARTICIPANT_NAME_MAX];
+	char identity[PARTICIPANT_NAME_MAX];
+	enum participant_kind kind;
+	bool can_publish, can_subscribe;
 	uint64_t session_id;
 	enum sfu_media media;
 	bool flag;
@@ -155,7 +158,12 @@ static void do_join(struct command *cmd, struct room *r, struct participant *p)
 		return;
 	}
 	r = room_get_or_create(worker_get(cmd->worker), cmd->room);
-	if (room_add_participant(r, cmd->pid, cmd->name, cmd->session_id)) {
+	struct participant_info info = {
+		.id = cmd->pid, .name = cmd->name, .identity = cmd->identity, .kind = cmd->kind,
+		.can_publish = cmd->can_publish, .can_subscribe = cmd->can_subscribe,
+		.session_id = cmd->session_id,
+	};
+	if (room_add_participant(r, &info)) {
 		sfu_send(cmd->session_id, json_pack("{s:s, s:s, s:s}", "type", "error", "code", "internal",
 						    "message", "could not set up media transport"), false);
 		sfu_send(cmd->session_id, json_pack("{s:s, s:s}", "type", "bye", "reason", "error"), true);
@@ -164,13 +172,16 @@ static void do_join(struct command *cmd, struct room *r, struct participant *p)
 	}
 }
 
-void sfu_join(unsigned worker, const char *room, const char *pid, const char *name,
-	      uint64_t session_id)
+void sfu_join(unsigned worker, const char *room, const struct participant_info *info)
 {
 	struct command *cmd = command_new(do_join);
-	g_strlcpy(cmd->name, name, sizeof(cmd->name));
-	cmd->session_id = session_id;
-	post(worker, room, pid, cmd);
+	g_strlcpy(cmd->name, info->name, sizeof(cmd->name));
+	g_strlcpy(cmd->identity, info->identity ? info->identity : "", sizeof(cmd->identity));
+	cmd->kind = info->kind;
+	cmd->can_publish = info->can_publish;
+	cmd->can_subscribe = info->can_subscribe;
+	cmd->session_id = info->session_id;
+	post(worker, room, info->id, cmd);
 }
 
 static void do_answer(struct command *cmd, struct room *r, struct participant *p)

@@ -32,8 +32,8 @@ void sfu_send(uint64_t session_id, json_t *msg, bool close);
 
 enum sfu_media { SFU_AUDIO, SFU_VIDEO };
 
-void sfu_join(unsigned worker, const char *room, const char *pid, const char *name,
-	      uint64_t session_id);
+struct participant_info;
+void sfu_join(unsigned worker, const char *room, const struct participant_info *info);
 void sfu_answer(unsigned worker, const char *room, const char *pid, const char *sdp);
 /* candidate NULL or "": end of candidates. */
 void sfu_candidate(unsigned worker, const char *room, const char *pid, const char *candidate);

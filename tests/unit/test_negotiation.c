@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sfu/participant.h"
 #include "sfu/sdp.h"
 #include "sfu/sfu.h"
 
@@ -147,9 +148,19 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void join(const char *room, const char *pid, const char *name, uint64_t session,
+		 bool can_publish, bool can_subscribe)
+{
+	struct participant_info info = {
+		.id = pid, .name = name, .identity = "", .kind = PARTICIPANT_BROWSER,
+		.can_publish = can_publish, .can_subscribe = can_subscribe, .session_id = session,
+	};
+	sfu_join(0, room, &info);
+}
+
 static void join_and_publish(uint64_t session, const char *pid, guint *cur, uint32_t ssrc_base)
 {
-	sfu_join(0, "neg", pid, pid, session);
+	join("neg", pid, pid, session, true, true);
 	wait_for(session, "joined", cur);
 	json_t *offer = wait_for(session, "offer", cur);
 	char *answer = answer_for(sdp_of(offer), true, ssrc_base);
@@ -170,7 +181,7 @@ static void answer_latest(uint64_t session, const char *pid, guint *cur, json_t 
 static void test_first_offer(void **state)
 {
 	guint cur = 0;
-	sfu_join(0, "first", "pa", "Alice", 1);
+	join("first", "pa", "Alice", 1, true, true);
 	json_t *joined = wait_for(1, "joined", &cur);
 	assert_string_equal(json_string_value(json_object_get(joined, "id")), "pa");
 	assert_int_equal(json_array_size(json_object_get(joined, "participants")), 0);
@@ -258,7 +269,7 @@ static void expect_answer_error(uint64_t session, const char *pid, const char *s
 static void test_refused_answers(void **state)
 {
 	guint cur = 0;
-	sfu_join(0, "bad", "px", "X", 20);
+	join("bad", "px", "X", 20, true, true);
 	json_t *offer = wait_for(20, "offer", &cur);
 	char *good = answer_for(sdp_of(offer), false, 1);
 	expect_answer_error(20, "px", "garbage", "bad_sdp", &cur);
