@@ -1,6 +1,7 @@
-/* libwebsockets server: static files through a mount, one WebSocket
- * session per participant, and a locked queue through which workers send
- * to sessions (lws_cancel_service wakes the loop to drain it). */
+/* libwebsockets for WebSocket signaling only: the front door hands it
+ * sockets whose request is GET /ws. One session per participant, and
+ * locked queues through which workers (messages) and the front door
+ * (sockets) reach the loop; lws_cancel_service wakes it to drain them. */
 #include "api/ws_server.h"
 
 #include <errno.h>
@@ -9,7 +10,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "api/auth.h"
 #include "api/room_directory.h"
 #include "api/signal_message.h"
 #include "base/log.h"
@@ -28,7 +31,7 @@ struct session {
 	enum session_state state;
 	char room[SIGNAL_MAX_ROOM + 1];
 	char pid[24];
-	unsigned worker;
+	struct room_seat seat;
 	GByteArray *rx;         /* the message being reassembled */
 	bool rx_overflow;
 	GQueue out;             /* char * to send, owned */
@@ -44,12 +47,22 @@ struct posted {
 static struct lws_context *context;
 static const struct config *config;
 static GHashTable *sessions;            /* id -> struct session *, signaling thread */
-static struct room_directory *directory;
+static struct room_directory *directory; /* not owned */
+static GQueue adopted;                  /* fds (GINT_TO_POINTER) from the front door, under posted_lock */
 static uint64_t next_session_id = 1;
 static volatile sig_atomic_t stop_requested;
 static bool sfu_stopped;                /* sessions closing now must not reach the SFU */
 static GMutex posted_lock;
 static GQueue posted_queue;             /* struct posted *, under posted_lock */
+
+void ws_server_adopt(int fd)
+{
+	g_mutex_lock(&posted_lock);
+	g_queue_push_tail(&adopted, GINT_TO_POINTER(fd));
+	g_mutex_unlock(&posted_lock);
+	if (context)
+		lws_cancel_service(context);
+}
 
 void ws_server_post(uint64_t session_id, char *json, bool close)
 {
@@ -108,13 +121,32 @@ static void send_error(struct session *s, const char *code, const char *ref, con
 	session_error(s, &err);
 }
 
+static void adopt_sockets(GQueue *fds)
+{
+	gpointer fd;
+	while ((fd = g_queue_pop_head(fds))) {
+		struct lws_vhost *vh = lws_get_vhost_by_name(context, "default");
+		if (!vh || !lws_adopt_socket_vhost(vh, GPOINTER_TO_INT(fd))) {
+			log_warn(LOGS_SIGNAL, "a WebSocket connection could not be taken over");
+			close(GPOINTER_TO_INT(fd));
+		}
+	}
+}
+
 static void drain_posted(void)
 {
-	GQueue local = G_QUEUE_INIT;
+	GQueue local = G_QUEUE_INIT, fds = G_QUEUE_INIT;
 	g_mutex_lock(&posted_lock);
 	local = posted_queue;
 	g_queue_init(&posted_queue);
+	fds = adopted;
+	g_queue_init(&adopted);
 	g_mutex_unlock(&posted_lock);
+	if (context && !stop_requested)
+		adopt_sockets(&fds);
+	else
+		while (!g_queue_is_empty(&fds))
+			close(GPOINTER_TO_INT(g_queue_pop_head(&fds)));
 	struct posted *p;
 	while ((p = g_queue_pop_head(&local))) {
 		struct session *s = g_hash_table_lookup(sessions, &p->session_id);
@@ -134,9 +166,32 @@ static void leave_room(struct session *s, const char *reason)
 	if (s->state != SESSION_JOINED)
 		return;
 	if (!sfu_stopped)
-		sfu_leave(s->worker, s->room, s->pid, reason);
-	room_directory_leave(directory, s->room);
+		sfu_leave(s->seat.worker, s->room, s->pid, reason);
+	room_directory_leave(directory, s->room, &s->seat, PARTICIPANT_BROWSER);
 	s->state = SESSION_DONE;
+}
+
+/* Rooms that require a token admit only a valid, unexpired token for that
+ * room; elsewhere a token is optional, and if given must be valid too (its
+ * grants and identity apply). False after telling the client why. */
+static bool check_token(struct session *s, const struct signal_message *m, struct token_claims *claims)
+{
+	struct room_settings settings;
+	bool required = room_directory_get(directory, m->room, &settings, NULL) && settings.require_token;
+	if (!m->token) {
+		if (required)
+			send_error(s, "unauthorized", "join", "this room needs a join token");
+		return !required;
+	}
+	bool wrong_room;
+	enum token_status st = auth_check_join_token(m->token, m->room, g_get_real_time() / G_USEC_PER_SEC,
+						     claims, &wrong_room);
+	if (st == TOKEN_VALID)
+		return true;
+	log_info(LOGS_SIGNAL, "session %llu: join to room %s refused: %s", (unsigned long long)s->id,
+		 m->room, wrong_room ? "token is for another room" : token_status_text(st));
+	send_error(s, "unauthorized", "join", wrong_room ? "the token is for another room" : token_status_text(st));
+	return false;
 }
 
 static void handle_join(struct session *s, const struct signal_message *m)
@@ -145,21 +200,28 @@ static void handle_join(struct session *s, const struct signal_message *m)
 		send_error(s, "out_of_order", "join", "already joined");
 		return;
 	}
-	int w = room_directory_enter(directory, m->room, (unsigned)config->max_participants);
-	if (w < 0) {
+	struct token_claims claims = { .can_publish = true, .can_subscribe = true };
+	if (!check_token(s, m, &claims))
+		return;
+	int rc = room_directory_enter(directory, m->room, PARTICIPANT_BROWSER, &s->seat);
+	if (rc == -ENOENT) {
+		send_error(s, "room_not_found", "join", "no such room, and this server does not create rooms on join");
+		return;
+	}
+	if (rc) {
 		send_error(s, "room_full", "join", "the room is full");
 		return;
 	}
-	s->worker = (unsigned)w;
 	g_strlcpy(s->room, m->room, sizeof(s->room));
 	/* Unique by the session number; the random part keeps ids unguessable across restarts. */
 	snprintf(s->pid, sizeof(s->pid), "p%llx%06x", (unsigned long long)s->id, g_random_int() & 0xffffff);
 	s->state = SESSION_JOINED;
 	struct participant_info info = {
-		.id = s->pid, .name = m->name, .identity = "", .kind = PARTICIPANT_BROWSER,
-		.can_publish = true, .can_subscribe = true, .session_id = s->id,
+		.id = s->pid, .name = *claims.name ? claims.name : m->name, .identity = claims.identity,
+		.kind = PARTICIPANT_BROWSER, .can_publish = claims.can_publish,
+		.can_subscribe = claims.can_subscribe, .session_id = s->id,
 	};
-	sfu_join(s->worker, s->room, &info);
+	sfu_join(s->seat.worker, s->room, &info);
 }
 
 static void handle_message(struct session *s, const char *text, size_t len)
@@ -181,13 +243,13 @@ static void handle_message(struct session *s, const char *text, size_t len)
 		handle_join(s, &m);
 		break;
 	case SIGNAL_ANSWER:
-		sfu_answer(s->worker, s->room, s->pid, m.sdp);
+		sfu_answer(s->seat.worker, s->room, s->pid, m.sdp);
 		break;
 	case SIGNAL_CANDIDATE:
-		sfu_candidate(s->worker, s->room, s->pid, m.candidate);
+		sfu_candidate(s->seat.worker, s->room, s->pid, m.candidate);
 		break;
 	case SIGNAL_MUTE:
-		sfu_mute(s->worker, s->room, s->pid, m.video ? SFU_VIDEO : SFU_AUDIO, m.muted);
+		sfu_mute(s->seat.worker, s->room, s->pid, m.video ? SFU_VIDEO : SFU_AUDIO, m.muted);
 		break;
 	case SIGNAL_LEAVE:
 		leave_room(s, "left");
@@ -303,13 +365,6 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-static struct lws_http_mount mount = {
-	.mountpoint = "/",
-	.def = "index.html",
-	.origin_protocol = LWSMPRO_FILE,
-	.mountpoint_len = 1,
-};
-
 static void lws_log(int level, const char *line)
 {
 	size_t n = strlen(line);
@@ -321,29 +376,23 @@ static void lws_log(int level, const char *line)
 		log_debug(LOGS_HTTP, "lws: %.*s", (int)n, line);
 }
 
-int ws_server_start(const struct config *cfg)
+int ws_server_start(const struct config *cfg, struct room_directory *d)
 {
 	config = cfg;
+	directory = d;
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 	sessions = g_hash_table_new(g_int64_hash, g_int64_equal);
-	if (room_directory_create(&directory, worker_count()))
-		return -ENOMEM;
-	mount.origin = cfg->web_dir;
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
-	info.port = cfg->http_port;
-	info.iface = cfg->http_address;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;
-	info.mounts = &mount;
 	info.gid = -1;
 	info.uid = -1;
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
-	if (strchr(cfg->http_address, ':'))
-		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
 	context = lws_create_context(&info);
 	if (!context) {
-		log_error(LOGS_HTTP, "cannot listen on %s:%d", cfg->http_address, cfg->http_port);
-		return -EADDRINUSE;
+		log_error(LOGS_SIGNAL, "cannot start the WebSocket server");
+		return -EIO;
 	}
 	return 0;
 }
@@ -391,6 +440,5 @@ void ws_server_destroy(void)
 	if (sessions)
 		g_hash_table_destroy(sessions);
 	sessions = NULL;
-	room_directory_destroy(directory);
 	directory = NULL;
 }

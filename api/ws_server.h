@@ -1,7 +1,6 @@
-/* The HTTP server (libwebsockets): the conference page and parley.js from
- * web_dir, and WebSocket signaling on /ws. Runs on the thread that calls
- * ws_server_run (the main thread); workers reach sessions only through
- * ws_server_post. */
+/* WebSocket signaling (libwebsockets) on /ws: the front door hands over
+ * the sockets. Runs on the thread that calls ws_server_run (the main
+ * thread); workers reach sessions only through ws_server_post. */
 #ifndef PARLEY_WS_SERVER_H
 #define PARLEY_WS_SERVER_H
 
@@ -10,8 +9,12 @@
 
 #include "base/config.h"
 
-/* Binds the listening socket. Returns 0 or -EADDRINUSE / -EIO. */
-int ws_server_start(const struct config *cfg);
+struct room_directory;
+
+/* Returns 0 or -EIO. d is shared with the API (not owned). */
+int ws_server_start(const struct config *cfg, struct room_directory *d);
+/* From any thread: serve the accepted socket fd (its request not yet read). */
+void ws_server_adopt(int fd);
 /* Serves until ws_server_request_stop. */
 void ws_server_run(void);
 /* After sfu_stop: sends what the workers queued (their byes) and closes

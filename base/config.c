@@ -44,6 +44,12 @@ static const struct key keys[] = {
 	INT(max_video_bitrate_kbps, "2500", 100, 20000, "video bitrate cap sent to publishers (REMB)"),
 	STR(video_codecs, "vp8,vp9,h264,av1", "video codecs offered, in preference order"),
 	INT(ice_timeout_s, "30", 5, 3600, "a participant whose media has not connected this long after joining is dropped"),
+	STR(data_dir, "parley-data", "folder for the database (parley.db: rooms created through the API, the token secret); created if missing"),
+	STR(api_key, "", "key for the HTTP API (Authorization: Bearer KEY); empty = the PARLEY_API_KEY environment variable, else none (then the API only listens on loopback)"),
+	INT(auto_create_rooms, "1", 0, 1, "1 = joining a room name nobody created makes a transient room; 0 = only rooms created through the API exist"),
+	STR(token_secret, "", "HS256 secret that signs join tokens; empty = a random one made once and kept in the database"),
+	STR(webhook_url, "", "http(s) URL that receives event POSTs; empty = no webhooks"),
+	STR(webhook_secret, "", "HMAC-SHA256 key for the X-Parley-Signature header of webhooks (required with webhook_url)"),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

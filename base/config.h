@@ -22,6 +22,12 @@ struct config {
 	int max_video_bitrate_kbps;
 	char video_codecs[128];    /* preference order */
 	int ice_timeout_s;
+	char data_dir[512];        /* holds parley.db */
+	char api_key[256];         /* "" = PARLEY_API_KEY, else no key (loopback only) */
+	int auto_create_rooms;     /* 0/1 */
+	char token_secret[256];    /* "" = generated once and kept in the database */
+	char webhook_url[512];     /* "" = no webhooks */
+	char webhook_secret[256];
 };
 
 /* Defaults, then the file named by -c/--config (if any), then flags.

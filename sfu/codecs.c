@@ -23,6 +23,18 @@ const char *codec_ext_uri(uint8_t id)
 	return NULL;
 }
 
+const struct codec_ext *codec_ext_by_uri(const char *uri)
+{
+	for (size_t i = 0; i < codec_n_exts; i++)
+		if (strcmp(codec_exts[i].uri, uri) == 0)
+			return &codec_exts[i];
+	return NULL;
+}
+
+const struct codec_ext_ids codec_own_ext_ids = {
+	.audio_level = EXT_AUDIO_LEVEL, .twcc = EXT_TWCC, .video_orientation = EXT_VIDEO_ORIENTATION,
+};
+
 static const struct codec codecs[] = {
 	{ "opus", "opus", SDP_KIND_AUDIO, RTP_CODEC_OPUS, 111, 0, 48000, 2,
 	  "minptime=10;useinbandfec=1" },

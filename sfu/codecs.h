@@ -1,6 +1,7 @@
-/* The codecs and RTP header extensions Parley offers. Parley is always the
- * offerer, so these payload types and extension ids are the ones every
- * participant uses: packets are forwarded without payload-type rewriting. */
+/* The codecs and RTP header extensions Parley offers. Browsers answer
+ * Parley's offers, so these payload types and extension ids are the ones
+ * every subscriber uses. A WHIP publisher wrote its own offer: its packets
+ * are mapped to these numbers on the way in (producer.h). */
 #ifndef PARLEY_CODECS_H
 #define PARLEY_CODECS_H
 
@@ -28,6 +29,17 @@ extern const struct codec_ext codec_exts[];
 extern const size_t codec_n_exts;
 /* The URI of one of our extension ids, or NULL. */
 const char *codec_ext_uri(uint8_t id);
+/* Our extension with this URI, or NULL. */
+const struct codec_ext *codec_ext_by_uri(const char *uri);
+
+/* The ids a peer writes in the packets it sends us. A browser answers our
+ * offer, so they are ours (codec_own_ext_ids); a WHIP client wrote the
+ * offer, so they are its own. 0 = not negotiated: no parsed extension has
+ * id 0, so a lookup of 0 finds nothing. */
+struct codec_ext_ids {
+	uint8_t audio_level, twcc, video_orientation;
+};
+extern const struct codec_ext_ids codec_own_ext_ids;
 
 struct codec {
 	const char *name;       /* as in rtpmap */

@@ -69,11 +69,12 @@ static void add_ext(struct rtp_header_out *h, uint8_t id, const uint8_t *data, u
 	h->n_exts++;
 }
 
-static void copy_ext(struct rtp_header_out *h, const struct rtp_view *v, uint8_t id)
+/* Finds the extension under the publisher's id, writes it under ours. */
+static void copy_ext(struct rtp_header_out *h, const struct rtp_view *v, uint8_t in_id, uint8_t out_id)
 {
-	const struct rtp_ext *e = rtp_find_ext(v, id);
+	const struct rtp_ext *e = rtp_find_ext(v, in_id);
 	if (e)
-		add_ext(h, id, e->data, e->len);
+		add_ext(h, out_id, e->data, e->len);
 }
 
 /* Builds header + payload into the scratch buffer and sends it. payload may
@@ -89,10 +90,11 @@ static void send_packet(struct consumer *c, const struct rtp_view *v, struct rtp
 	}
 	if (c->ext_mid)
 		add_ext(h, EXT_MID, (const uint8_t *)c->mid, (uint8_t)strlen(c->mid));
+	const struct codec_ext_ids *in = &c->producer->ext_in;
 	if (c->ext_audio_level)
-		copy_ext(h, v, EXT_AUDIO_LEVEL);
+		copy_ext(h, v, in->audio_level, EXT_AUDIO_LEVEL);
 	if (c->ext_orientation)
-		copy_ext(h, v, EXT_VIDEO_ORIENTATION);
+		copy_ext(h, v, in->video_orientation, EXT_VIDEO_ORIENTATION);
 	uint8_t *out = w->scratch;
 	int hl = rtp_write_header(out, WORKER_SCRATCH, h);
 	size_t extra = osn ? 2 : 0;
@@ -164,7 +166,7 @@ void consumer_on_nack(struct consumer *c, uint16_t seq, int64_t now_us)
 		h.seq = c->rtx_seq++;
 		send_packet(c, &v, &h, osn, now_us);
 	} else {
-		h.pt = v.pt;
+		h.pt = producer_out_pt(p, v.pt);
 		h.ssrc = c->ssrc;
 		h.seq = seq;
 		send_packet(c, &v, &h, NULL, now_us);

@@ -170,17 +170,24 @@ int participant_create(struct participant **out, struct room *room,
 	p->session_id = info->session_id;
 	p->joined_us = g_get_monotonic_time();
 	p->rtcp_ssrc = random_ssrc();
+	p->ext_in = codec_own_ext_ids;
 	twcc_recorder_init(&p->twcc);
 	data_channels_init(&p->data, p);
-	add_section(p, SECTION_PUBLISH, SDP_KIND_AUDIO);
-	add_section(p, SECTION_PUBLISH, SDP_KIND_VIDEO);
-	add_section(p, SECTION_DATA, SDP_KIND_APPLICATION);
+	/* A WHIP client wrote the offer: its sections come from it (sfu_whip.c). */
+	if (p->kind != PARTICIPANT_WHIP) {
+		add_section(p, SECTION_PUBLISH, SDP_KIND_AUDIO);
+		add_section(p, SECTION_PUBLISH, SDP_KIND_VIDEO);
+		add_section(p, SECTION_DATA, SDP_KIND_APPLICATION);
+	}
 	const struct config *cfg = sfu_config();
 	struct transport_config tc = {
 		.ice_addresses = cfg->ice_addresses,
 		.public_ip = cfg->public_ip,
 		.port_min = (unsigned)cfg->rtp_port_min,
 		.port_max = (unsigned)cfg->rtp_port_max,
+		/* RFC 8445: the offerer controls. Parley offers to browsers; WHIP
+		 * clients offer to Parley. */
+		.ice_controlled = p->kind == PARTICIPANT_WHIP,
 	};
 	int rc = transport_create(&p->transport, room->worker, &tc, sfu_identity(), &transport_cb, p);
 	if (rc) {
@@ -249,7 +256,9 @@ static gboolean on_offer_idle(gpointer data)
  * publisher's audio and video, a departure) make one offer, not several. */
 void participant_renegotiate(struct participant *p)
 {
-	if (p->leaving)
+	/* A WHIP session is one offer from the client and our answer: RFC 9725
+	 * has no way to send it another offer, and it subscribes to nothing. */
+	if (p->leaving || p->kind == PARTICIPANT_WHIP)
 		return;
 	p->renegotiate = true;
 	if (p->offer_outstanding || p->offer_idle)
@@ -343,15 +352,16 @@ static struct producer *bind_unknown_ssrc(struct participant *p, const struct rt
 					  bool *rtx)
 {
 	*rtx = false;
-	if (p->audio && !p->audio->ssrc && v->pt == p->audio->codec->pt) {
+	if (p->audio && !p->audio->ssrc && v->pt == p->audio->pt_in) {
 		p->audio->ssrc = v->ssrc;
 		return p->audio;
 	}
-	if (p->video && !p->video->ssrc && v->pt == p->video->codec->pt) {
+	if (p->video && !p->video->ssrc && v->pt == p->video->pt_in) {
 		p->video->ssrc = v->ssrc;
 		return p->video;
 	}
-	if (p->video && !p->video->rtx_ssrc && v->pt == p->video->codec->rtx_pt && v->ssrc != p->video->ssrc) {
+	if (p->video && !p->video->rtx_ssrc && p->video->rtx_pt_in && v->pt == p->video->rtx_pt_in &&
+	    v->ssrc != p->video->ssrc) {
 		p->video->rtx_ssrc = v->ssrc;
 		*rtx = true;
 		return p->video;
@@ -372,7 +382,7 @@ static void on_rtp(void *arg, uint8_t *buf, size_t len)
 		return;
 	}
 	int64_t now = g_get_monotonic_time();
-	const struct rtp_ext *tw = rtp_find_ext(&v, EXT_TWCC);
+	const struct rtp_ext *tw = rtp_find_ext(&v, p->ext_in.twcc);
 	uint16_t twseq;
 	if (tw && rtp_ext_twcc_seq(tw, &twseq) == 0)
 		twcc_recorder_on_packet(&p->twcc, twseq, now);
@@ -500,6 +510,9 @@ static void on_rtcp(void *arg, uint8_t *buf, size_t len)
 static void on_candidate(void *arg, const char *candidate)
 {
 	struct participant *p = arg;
+	/* WHIP has no way to trickle to the client: our answer carries them all. */
+	if (p->kind == PARTICIPANT_WHIP)
+		return;
 	json_t *c = candidate ? json_pack("{s:s, s:s, s:i}", "candidate", candidate, "sdpMid", "0",
 					  "sdpMLineIndex", 0)
 			      : json_null();

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sfu/codecs.h"
 #include "sfu/consumer.h"
 #include "sfu/data_channels.h"
 #include "sfu/rtp/twcc_recorder.h"
@@ -61,6 +62,7 @@ struct participant {
 	struct producer *audio;     /* owned, NULL until published */
 	struct producer *video;
 	uint32_t rtcp_ssrc;         /* sender SSRC of our RTCP feedback to it */
+	struct codec_ext_ids ext_in; /* extension ids in its packets (codecs.h) */
 	struct twcc_recorder twcc;  /* arrivals of what it publishes */
 	struct data_channels data;
 	unsigned n_sections;

@@ -31,6 +31,9 @@ int producer_create(struct producer **out, struct participant *owner, enum sdp_k
 	p->owner = owner;
 	p->kind = kind;
 	p->codec = codec;
+	p->pt_in = codec->pt;
+	p->rtx_pt_in = codec->rtx_pt;
+	p->ext_in = codec_own_ext_ids;
 	p->ssrc = ssrc;
 	p->rtx_ssrc = rtx_ssrc;
 	p->paused = kind == SDP_KIND_AUDIO ? owner->audio_blocked : owner->video_blocked;
@@ -43,6 +46,14 @@ int producer_create(struct producer **out, struct participant *owner, enum sdp_k
 	}
 	*out = p;
 	return 0;
+}
+
+void producer_set_client_numbering(struct producer *p, uint8_t pt, uint8_t rtx_pt,
+				   const struct codec_ext_ids *ext)
+{
+	p->pt_in = pt;
+	p->rtx_pt_in = rtx_pt;
+	p->ext_in = *ext;
 }
 
 void producer_destroy(struct producer *p)
@@ -108,7 +119,7 @@ static void update_stats(struct producer *p, const struct rtp_view *v, int64_t n
 
 static void note_audio_level(struct producer *p, const struct rtp_view *v)
 {
-	const struct rtp_ext *e = rtp_find_ext(v, EXT_AUDIO_LEVEL);
+	const struct rtp_ext *e = rtp_find_ext(v, p->ext_in.audio_level);
 	uint8_t level;
 	bool voice;
 	if (e && rtp_ext_audio_level(e, &level, &voice) == 0) {
@@ -140,6 +151,8 @@ static void track_loss(struct producer *p, uint16_t seq, int64_t now_us)
 
 void producer_receive(struct producer *p, struct rtp_view *v, int64_t now_us)
 {
+	/* The view only: the cached copy keeps the publisher's PT (see consumer_on_nack). */
+	v->pt = producer_out_pt(p, v->pt);
 	update_stats(p, v, now_us);
 	if (p->kind == SDP_KIND_VIDEO)
 		track_loss(p, v->seq, now_us);
@@ -226,8 +239,29 @@ void producer_request_keyframe(struct producer *p, int64_t now_us)
 		p->keyframe_pending = true;
 }
 
+static void update_bitrate(struct producer *p, int64_t now_us)
+{
+	int64_t span = now_us - p->rate_mark_us;
+	if (span < 1000000)
+		return;
+	if (p->rate_mark_us)
+		p->bitrate_bps = (uint32_t)((p->bytes - p->rate_bytes_mark) * 8 * 1000000 / (uint64_t)span);
+	p->rate_bytes_mark = p->bytes;
+	p->rate_mark_us = now_us;
+}
+
+int64_t producer_packets_lost(const struct producer *p)
+{
+	if (!p->seq_init)
+		return 0;
+	int64_t expected = (int64_t)(p->cycles + p->max_seq) - (int64_t)p->base_seq + 1;
+	int64_t lost = expected - (int64_t)p->received;
+	return lost > 0 ? lost : 0;
+}
+
 void producer_tick(struct producer *p, int64_t now_us)
 {
+	update_bitrate(p, now_us);
 	if (p->kind == SDP_KIND_VIDEO)
 		send_nacks(p, now_us);
 	if (p->keyframe_pending && now_us - p->last_keyframe_request_us >= KEYFRAME_INTERVAL_US)

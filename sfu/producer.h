@@ -21,6 +21,12 @@ struct producer {
 	struct participant *owner;
 	enum sdp_kind kind;
 	const struct codec *codec;
+	/* The publisher's numbering: payload types and header-extension ids in
+	 * its packets. Parley's own for browsers (they answered our offer); a
+	 * WHIP client's own. Packets leave with codec->pt, which is what every
+	 * subscriber negotiated. */
+	uint8_t pt_in, rtx_pt_in;
+	struct codec_ext_ids ext_in;
 	uint32_t ssrc;
 	uint32_t rtx_ssrc;          /* 0: publisher sends no RTX */
 	char track_id[48];
@@ -47,6 +53,10 @@ struct producer {
 
 	struct nack_generator nacks; /* video: what to ask the publisher to resend */
 
+	uint32_t bitrate_bps;       /* over the last second or so */
+	uint64_t rate_bytes_mark;
+	int64_t rate_mark_us;
+
 	bool paused;                /* received and cached but not forwarded (API mute) */
 
 	int64_t last_keyframe_request_us;
@@ -59,6 +69,16 @@ struct producer {
 
 int producer_create(struct producer **out, struct participant *owner, enum sdp_kind kind,
 		    const struct codec *codec, uint32_t ssrc, uint32_t rtx_ssrc);
+/* The publisher numbers its packets its own way (WHIP: it wrote the offer).
+ * Call before the first packet. */
+void producer_set_client_numbering(struct producer *p, uint8_t pt, uint8_t rtx_pt,
+				   const struct codec_ext_ids *ext);
+/* The payload type to forward a publisher's packet with: the codec's own
+ * for the publisher's codec PT, anything else as it came. */
+static inline uint8_t producer_out_pt(const struct producer *p, uint8_t pt_in)
+{
+	return pt_in == p->pt_in ? p->codec->pt : pt_in;
+}
 /* Detaches every consumer (they go inactive) and frees. NULL is fine. */
 void producer_destroy(struct producer *p);
 
@@ -77,6 +97,8 @@ void producer_on_sr(struct producer *p, const struct rtcp_sr *sr, int64_t now_us
 void producer_set_paused(struct producer *p, bool paused, int64_t now_us);
 void producer_request_keyframe(struct producer *p, int64_t now_us);
 void producer_tick(struct producer *p, int64_t now_us);
+/* Packets the publisher sent that never arrived (RFC 3550 A.3, cumulative). */
+int64_t producer_packets_lost(const struct producer *p);
 void producer_report_block(struct producer *p, struct rtcp_report_block *b, int64_t now_us);
 
 #endif

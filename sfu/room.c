@@ -20,6 +20,19 @@
 
 static gboolean on_tick(gpointer data);
 
+static json_t *track_json(const struct room *r, const struct producer *prod)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "room", r->name, "participant_id", prod->owner->id,
+			 "track_id", prod->track_id, "kind", prod->kind == SDP_KIND_AUDIO ? "audio" : "video",
+			 "codec", prod->codec->name);
+}
+
+static void emit_unpublished(const struct room *r, const struct producer *prod)
+{
+	if (prod)
+		sfu_emit("track_unpublished", track_json(r, prod));
+}
+
 struct room *room_get_or_create(struct worker *w, const char *name)
 {
 	struct room *r = g_hash_table_lookup(w->rooms, name);
@@ -36,6 +49,7 @@ struct room *room_get_or_create(struct worker *w, const char *name)
 	g_source_attach(r->tick, w->ctx);
 	g_hash_table_insert(w->rooms, r->name, r);
 	log_info(LOGS_ROOM, "room %s created on worker %u", r->name, w->index);
+	sfu_emit("room_started", json_pack("{s:s}", "room", r->name));
 	return r;
 }
 
@@ -47,6 +61,10 @@ void room_destroy(struct room *r)
 	for (guint i = 0; i < r->participants->len; i++) {
 		struct participant *p = r->participants->pdata[i];
 		p->leaving = true;
+		emit_unpublished(r, p->audio);
+		emit_unpublished(r, p->video);
+		sfu_emit("participant_left", json_pack("{s:s, s:s, s:s}", "room", r->name,
+						       "participant_id", p->id, "reason", "room_ended"));
 		producer_destroy(p->audio);
 		producer_destroy(p->video);
 		p->audio = p->video = NULL;
@@ -58,6 +76,7 @@ void room_destroy(struct room *r)
 	g_source_unref(r->tick);
 	g_hash_table_remove(r->worker->rooms, r->name);
 	log_info(LOGS_ROOM, "room %s ended", r->name);
+	sfu_emit("room_ended", json_pack("{s:s}", "room", r->name));
 	free(r);
 }
 
@@ -120,6 +139,8 @@ int room_add_participant(struct room *r, const struct participant_info *info)
 	participant_renegotiate(p);
 	log_info(LOGS_ROOM, "room %s: %s (%s) joined, %u present", r->name, p->id, p->name,
 		 r->participants->len);
+	sfu_emit("participant_joined", json_pack("{s:s, s:o}", "room", r->name, "participant",
+						 room_participant_json(p)));
 	return 0;
 }
 
@@ -138,6 +159,8 @@ void room_remove_participant(struct room *r, struct participant *p, const char *
 			 (unsigned long long)ds->messages_in, (unsigned long long)ds->messages_relayed,
 			 (unsigned long long)ds->dropped, (unsigned long long)ds->overflow_closed);
 	/* Its producers go first: that turns the others' m-sections inactive. */
+	emit_unpublished(r, p->audio);
+	emit_unpublished(r, p->video);
 	producer_destroy(p->audio);
 	producer_destroy(p->video);
 	p->audio = p->video = NULL;
@@ -148,6 +171,8 @@ void room_remove_participant(struct room *r, struct participant *p, const char *
 	}
 	room_broadcast(r, p, json_pack("{s:s, s:s, s:s}", "type", "participant_left", "id", p->id,
 				       "reason", reason));
+	sfu_emit("participant_left", json_pack("{s:s, s:s, s:s}", "room", r->name, "participant_id",
+					       p->id, "reason", reason));
 	participant_destroy(p);
 	if (r->participants->len == 0)
 		room_destroy(r);
@@ -155,6 +180,7 @@ void room_remove_participant(struct room *r, struct participant *p, const char *
 
 void room_on_producer(struct room *r, struct producer *producer)
 {
+	sfu_emit("track_published", track_json(r, producer));
 	for (guint i = 0; i < r->participants->len; i++) {
 		struct participant *p = r->participants->pdata[i];
 		if (p != producer->owner && !p->leaving && p->can_subscribe &&

@@ -532,6 +532,7 @@ static const struct attr_handler attr_handlers[] = {
 	{ "rtcp-rsize", a_flag, offsetof(struct sdp_media, rtcp_rsize), AT_MEDIA },
 	{ "candidate", a_candidate, 0, AT_MEDIA },
 	{ "end-of-candidates", a_flag, offsetof(struct sdp_media, end_of_candidates), AT_MEDIA },
+	{ "bundle-only", a_flag, offsetof(struct sdp_media, bundle_only), AT_MEDIA },
 	{ "sctp-port", a_sctp_port, 0, AT_MEDIA },
 	{ "max-message-size", a_max_message_size, 0, AT_MEDIA },
 	{ "rid", a_rid, 0, AT_MEDIA },

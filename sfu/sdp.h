@@ -87,6 +87,7 @@ struct sdp_media {
 	uint8_t n_candidates;
 	char candidates[SDP_MAX_CANDIDATES][256]; /* value after "a=candidate:" prefix, i.e. "candidate:..." */
 	bool end_of_candidates;
+	bool bundle_only;     /* a=bundle-only (RFC 8843): port 0 yet not rejected */
 	/* data channels (RFC 8841) */
 	uint16_t sctp_port;
 	uint32_t max_message_size;

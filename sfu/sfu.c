@@ -18,11 +18,12 @@
 
 static const struct config *config;
 static sfu_send_fn *send_fn;
+static sfu_event_fn *event_fn;
 static struct dtls_identity *identity;
 static const struct codec *video_codecs[CODEC_MAX_VIDEO];
 static unsigned n_video_codecs;
 
-int sfu_start(const struct config *cfg, sfu_send_fn *send)
+int sfu_start(const struct config *cfg, sfu_send_fn *send, sfu_event_fn *event)
 {
 	char err[128];
 	int n = codec_parse_video_list(cfg->video_codecs, video_codecs, CODEC_MAX_VIDEO, err,
@@ -34,6 +35,7 @@ int sfu_start(const struct config *cfg, sfu_send_fn *send)
 	n_video_codecs = (unsigned)n;
 	config = cfg;
 	send_fn = send;
+	event_fn = event;
 	if (srtp_session_library_init() || sctp_library_init())
 		return -EIO;
 	if (dtls_identity_create(&identity)) {
@@ -103,6 +105,14 @@ void sfu_send(uint64_t session_id, json_t *msg, bool close)
 	json_decref(msg);
 	if (text || close)
 		send_fn(session_id, text, close);
+}
+
+void sfu_emit(const char *event, json_t *data)
+{
+	if (event_fn)
+		event_fn(event, data);
+	else
+		json_decref(data);
 }
 
 /* A command on its way to a worker. */
@@ -220,12 +230,15 @@ void sfu_candidate(unsigned worker, const char *room, const char *pid, const cha
 
 static void do_mute(struct command *cmd, struct room *r, struct participant *p)
 {
+	bool blocked = cmd->media == SFU_AUDIO ? p->audio_blocked : p->video_blocked;
 	if (cmd->media == SFU_AUDIO)
 		p->audio_muted = cmd->flag;
 	else
 		p->video_muted = cmd->flag;
-	room_broadcast(r, p, json_pack("{s:s, s:s, s:s, s:b}", "type", "muted", "id", p->id, "kind",
-				       cmd->media == SFU_AUDIO ? "audio" : "video", "muted", cmd->flag));
+	/* Others see what they get: muted while the API holds it muted. */
+	room_broadcast(r, p, json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "muted", "id", p->id, "kind",
+				       cmd->media == SFU_AUDIO ? "audio" : "video", "muted",
+				       cmd->flag || blocked, "by", "participant"));
 }
 
 void sfu_mute(unsigned worker, const char *room, const char *pid, enum sfu_media kind, bool muted)

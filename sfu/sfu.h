@@ -15,12 +15,23 @@
 
 struct dtls_identity;
 
+/* The top byte of a session id names the front end that owns the session
+ * (and so where sfu_send_fn must route it); the rest is that front end's. */
+enum sfu_session_owner { SFU_SESSION_WS = 0, SFU_SESSION_WHIP = 1, SFU_SESSION_SIP = 2 };
+#define SFU_SESSION_ID(owner, n) (((uint64_t)(owner) << 56) | ((uint64_t)(n) & 0xffffffffffffffULL))
+#define SFU_SESSION_OWNER(id) ((enum sfu_session_owner)((id) >> 56))
+
 /* Called on worker threads: deliver json (owned by the callee, a
  * NUL-terminated string) to session_id; close the session after it when
  * close is true. */
 typedef void sfu_send_fn(uint64_t session_id, char *json, bool close);
 
-int sfu_start(const struct config *cfg, sfu_send_fn *send);
+/* Called on worker threads for events operators subscribe to (webhooks):
+ * room_started, room_ended, participant_joined, participant_left,
+ * track_published, track_unpublished. Steals data; must not block. */
+typedef void sfu_event_fn(const char *event, json_t *data);
+
+int sfu_start(const struct config *cfg, sfu_send_fn *send, sfu_event_fn *event);
 /* Ends every room (participants get bye), stops the workers. */
 void sfu_stop(void);
 
@@ -29,6 +40,8 @@ const struct config *sfu_config(void);
 struct dtls_identity *sfu_identity(void);
 const struct codec *const *sfu_video_codecs(unsigned *n);
 void sfu_send(uint64_t session_id, json_t *msg, bool close);
+/* Reports an event through the sfu_event_fn (steals data). */
+void sfu_emit(const char *event, json_t *data);
 
 enum sfu_media { SFU_AUDIO, SFU_VIDEO };
 

@@ -12,6 +12,40 @@
 static struct worker *workers;
 static unsigned n_workers;
 
+#define PROBE_MS 100
+
+/* How late the loop runs a timer is how long a packet can wait behind
+ * other work: the figure operators watch before a worker saturates. */
+static gboolean on_probe(gpointer data)
+{
+	struct worker *w = data;
+	int64_t now = g_get_monotonic_time();
+	int64_t late = w->probe_due_us ? now - w->probe_due_us : 0;
+	if (late > w->probe_worst_us)
+		w->probe_worst_us = late;
+	w->probe_due_us = now + PROBE_MS * 1000;
+	if (++w->probe_ticks % 10 == 0) {
+		__atomic_store_n(&w->stats.loop_delay_us, (uint64_t)w->probe_worst_us, __ATOMIC_RELAXED);
+		w->probe_worst_us = 0;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void start_probe(struct worker *w)
+{
+	w->probe = g_timeout_source_new(PROBE_MS);
+	g_source_set_callback(w->probe, on_probe, w, NULL);
+	g_source_attach(w->probe, w->ctx);
+}
+
+void worker_read_stats(const struct worker *w, struct worker_stats *out)
+{
+	const uint64_t *src = (const uint64_t *)&w->stats;
+	uint64_t *dst = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
 static gpointer worker_main(gpointer data)
 {
 	struct worker *w = data;
@@ -35,6 +69,7 @@ int workers_start(unsigned n)
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		w->rooms = g_hash_table_new(g_str_hash, g_str_equal);
 		w->data_transports = g_ptr_array_new();
+		start_probe(w);
 		snprintf(name, sizeof(name), "media-%u", i);
 		w->thread = g_thread_new(name, worker_main, w);
 	}
@@ -106,6 +141,8 @@ void workers_stop(void (*on_worker)(struct worker *w))
 			;
 		g_hash_table_destroy(w->rooms);
 		g_ptr_array_free(w->data_transports, TRUE);
+		g_source_destroy(w->probe);
+		g_source_unref(w->probe);
 		g_main_loop_unref(w->loop);
 		g_main_context_unref(w->ctx);
 	}

@@ -339,9 +339,14 @@ function wireRoom(room) {
 		const tile = tileFor(participant.id);
 		if (tile) attachStream(tile, participant);
 	});
-	room.on('muted', ({ participant, id, kind, muted, self }) => {
-		record('muted', { id, kind, muted });
-		if (self) { updateLocalTile(); return; }
+	room.on('muted', ({ participant, id, kind, muted, by, self }) => {
+		record('muted', { id, kind, muted, by });
+		if (self) {
+			if (by === 'server') showError(muted ? `The moderator muted your ${kind === 'audio' ? 'microphone' : 'camera'}.`
+				: `The moderator allowed your ${kind === 'audio' ? 'microphone' : 'camera'} again.`);
+			updateLocalTile();
+			return;
+		}
 		if (participant) { const tile = tileFor(id); if (tile) updateTile(tile, participant); }
 	});
 	room.on('active_speaker', ({ id }) => {
@@ -364,8 +369,13 @@ function wireRoom(room) {
 	});
 	room.on('bye', ({ reason }) => {
 		record('bye', { reason });
-		if (reason !== 'left') showError(reason === 'server_shutdown' ? 'The server is shutting down.'
-			: reason === 'disconnected' ? 'Lost the connection to the server.' : `Disconnected (${reason}).`);
+		const why = {
+			server_shutdown: 'The server is shutting down.',
+			disconnected: 'Lost the connection to the server.',
+			removed: 'You were removed from the room.',
+			room_deleted: 'The room was closed.',
+		};
+		if (reason !== 'left') showError(why[reason] || `Disconnected (${reason}).`);
 		if (parley.state === 'joined') showJoinView('left');
 	});
 }

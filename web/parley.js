@@ -15,7 +15,10 @@
 //   participant_left   {participant, id, reason}
 //   track              {participant, track, stream, kind, mid}
 //   track_ended        {participant, track, stream, kind, mid}
-//   muted              {participant, id, kind, muted}
+//   muted              {participant, id, kind, muted, by, self}
+//                      by: 'participant', or 'server' when the room API
+//                      muted someone; then, for self, the local track stays
+//                      disabled (room.serverMuted) until the server unmutes.
 //   active_speaker     {participant, id}
 //   connection_state   {state, ice, signaling}
 //   error              {code, message, ref}
@@ -103,6 +106,7 @@ export class ParleyRoom {
 		this.participants = new Map();
 		this.audioMuted = false;
 		this.videoMuted = false;
+		this.serverMuted = { audio: false, video: false }; // by the room API
 		this.state = 'idle';          // idle | joining | joined | closed
 		this.connectionState = 'new'; // RTCPeerConnection.connectionState
 		this.iceConnectionState = 'new';
@@ -571,8 +575,14 @@ export class ParleyRoom {
 		const id = String(msg.id);
 		const p = this.participants.get(id) || null;
 		const key = msg.kind === 'audio' ? 'audio_muted' : 'video_muted';
+		const by = msg.by === 'server' ? 'server' : 'participant';
+		const self = id === this.id;
 		if (p) p[key] = !!msg.muted;
-		this._emit('muted', { participant: p, id, kind: msg.kind, muted: !!msg.muted, self: id === this.id });
+		if (self && by === 'server') {
+			this.serverMuted[msg.kind === 'audio' ? 'audio' : 'video'] = !!msg.muted;
+			this._applyMuteToTracks();
+		}
+		this._emit('muted', { participant: p, id, kind: msg.kind, muted: !!msg.muted, by, self });
 	}
 
 	// ---- offer / answer ---------------------------------------------------
@@ -766,8 +776,8 @@ export class ParleyRoom {
 
 	_applyMuteToTracks() {
 		if (!this.localStream) return;
-		for (const t of this.localStream.getAudioTracks()) t.enabled = !this.audioMuted;
-		for (const t of this.localStream.getVideoTracks()) t.enabled = !this.videoMuted;
+		for (const t of this.localStream.getAudioTracks()) t.enabled = !this.audioMuted && !this.serverMuted.audio;
+		for (const t of this.localStream.getVideoTracks()) t.enabled = !this.videoMuted && !this.serverMuted.video;
 	}
 
 	_setMuted(kind, muted) {
@@ -781,6 +791,7 @@ export class ParleyRoom {
 
 	_reset() {
 		this.id = null;
+		this.serverMuted = { audio: false, video: false };
 		this.participants = new Map();
 		this.remoteTracks = new Map();
 		this.activeSpeaker = null;

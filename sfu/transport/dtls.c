@@ -278,24 +278,40 @@ static const char *parse_hex_digest(const char *p, uint8_t *out, size_t n)
 	return p;
 }
 
-/* SDP values come with stray blanks and either hex case; both are fine. */
-static int parse_fingerprint(struct dtls_conn *c, const char *fp)
+/* SDP values come with stray blanks and either hex case; both are fine.
+ * Returns the digest length, or -EINVAL. */
+static int read_fingerprint(const char *fp, const EVP_MD **md, uint8_t digest[EVP_MAX_MD_SIZE])
 {
 	if (!fp)
 		return -EINVAL;
 	fp += strspn(fp, " \t");
 	size_t alg_len = strcspn(fp, " \t");
-	c->peer_md = md_from_name(fp, alg_len);
-	if (!c->peer_md)
+	*md = md_from_name(fp, alg_len);
+	if (!*md)
 		return -EINVAL;
 	const char *p = fp + alg_len;
 	p += strspn(p, " \t");
-	size_t n = (size_t)EVP_MD_get_size(c->peer_md);
-	p = parse_hex_digest(p, c->peer_digest, n);
+	size_t n = (size_t)EVP_MD_get_size(*md);
+	p = parse_hex_digest(p, digest, n);
 	if (!p || p[strspn(p, " \t\r\n")] != '\0')
 		return -EINVAL;
+	return (int)n;
+}
+
+static int parse_fingerprint(struct dtls_conn *c, const char *fp)
+{
+	int n = read_fingerprint(fp, &c->peer_md, c->peer_digest);
+	if (n < 0)
+		return n;
 	c->peer_digest_len = (unsigned)n;
 	return 0;
+}
+
+bool dtls_fingerprint_valid(const char *fp)
+{
+	const EVP_MD *md;
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	return read_fingerprint(fp, &md, digest) > 0;
 }
 
 static bool peer_cert_matches(const struct dtls_conn *c, X509 *cert)

@@ -6,6 +6,7 @@
 #ifndef PARLEY_DTLS_H
 #define PARLEY_DTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ int dtls_identity_create(struct dtls_identity **out);
 void dtls_identity_destroy(struct dtls_identity *id);
 /* "sha-256 AB:CD:..." as it goes after "a=fingerprint:". */
 const char *dtls_identity_fingerprint(const struct dtls_identity *id);
+
+/* Whether fp ("sha-256 AB:CD:...") is one dtls_conn_create would accept:
+ * lets a caller refuse an SDP before it creates anything. */
+bool dtls_fingerprint_valid(const char *fp);
 
 enum dtls_role { DTLS_ROLE_CLIENT, DTLS_ROLE_SERVER };
 

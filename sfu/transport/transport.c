@@ -41,6 +41,8 @@ struct transport {
 	size_t sctp_max_message;
 	enum srtp_profile_id profile;
 	gchar *ufrag, *pwd;              /* our ICE credentials */
+	char remote_ufrag[64];
+	bool gathering_done;
 	bool ice_ready;
 	bool dtls_started;
 	bool failed;
@@ -349,28 +351,55 @@ static char *with_address(const char *cand, const char *ip)
 	return g_strdup_printf("%.*s%s%s", (int)(p - cand), cand, ip, end);
 }
 
-static void on_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer user)
+/* Hands fn the SDP form of cand, then its public_ip copy. */
+static void emit_candidate(struct transport *t, NiceCandidate *cand,
+			   void (*fn)(void *arg, const char *candidate), void *arg)
 {
-	struct transport *t = user;
 	if (cand->component_id != 1)
 		return;
-	gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
+	gchar *sdp = nice_agent_generate_local_candidate_sdp(t->agent, cand);
 	if (!sdp)
 		return;
 	const char *line = strncmp(sdp, "a=", 2) == 0 ? sdp + 2 : sdp;
-	t->cb->candidate(t->arg, line);
+	fn(arg, line);
 	if (t->public_ip[0] && cand->type == NICE_CANDIDATE_TYPE_HOST) {
 		char *pub = with_address(line, t->public_ip);
 		if (pub)
-			t->cb->candidate(t->arg, pub);
+			fn(arg, pub);
 		g_free(pub);
 	}
 	g_free(sdp);
 }
 
+static void on_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer user)
+{
+	struct transport *t = user;
+	emit_candidate(t, cand, t->cb->candidate, t->arg);
+}
+
+void transport_local_candidates(struct transport *t, void (*fn)(void *arg, const char *candidate),
+				void *arg)
+{
+	GSList *list = nice_agent_get_local_candidates(t->agent, t->stream_id, 1);
+	for (GSList *l = list; l; l = l->next)
+		emit_candidate(t, l->data, fn, arg);
+	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+}
+
+bool transport_gathering_done(const struct transport *t)
+{
+	return t->gathering_done;
+}
+
+const char *transport_remote_ufrag(const struct transport *t)
+{
+	return t->remote_ufrag;
+}
+
 static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer user)
 {
 	struct transport *t = user;
+	t->gathering_done = true;
 	t->cb->candidate(t->arg, NULL);
 }
 
@@ -407,7 +436,7 @@ int transport_create(struct transport **out, struct worker *w, const struct tran
 	g_strlcpy(t->public_ip, cfg->public_ip ? cfg->public_ip : "", sizeof(t->public_ip));
 	t->agent = nice_agent_new_full(w->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
 	/* A first check sent before the browser applied its answer is lost; retry soon. */
-	g_object_set(t->agent, "upnp", FALSE, "ice-tcp", FALSE, "controlling-mode", TRUE,
+	g_object_set(t->agent, "upnp", FALSE, "ice-tcp", FALSE, "controlling-mode", !cfg->ice_controlled,
 		     "stun-initial-timeout", 100, NULL);
 	if (cfg->ice_addresses && *cfg->ice_addresses && add_local_addresses(t, cfg->ice_addresses)) {
 		transport_destroy(t);
@@ -480,6 +509,7 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 		return -EINVAL;
 	if (!nice_agent_set_remote_credentials(t->agent, t->stream_id, ufrag, pwd))
 		return -EINVAL;
+	g_strlcpy(t->remote_ufrag, ufrag, sizeof(t->remote_ufrag));
 	if (dtls_conn_create(&t->dtls, t->identity, t->dtls_role, fingerprint, &dtls_cb, t))
 		return -EINVAL;
 	for (unsigned i = 0; i < t->n_early; i++)

@@ -18,6 +18,9 @@ struct transport_config {
 	const char *ice_addresses;  /* comma list or "" for all interfaces */
 	const char *public_ip;      /* "" for none */
 	unsigned port_min, port_max;
+	/* The peer wrote the offer (WHIP), so it controls ICE (RFC 8445 6.1.1);
+	 * otherwise we offered and control. */
+	bool ice_controlled;
 };
 
 struct transport_callbacks {
@@ -46,6 +49,15 @@ void transport_destroy(struct transport *t);
 /* Starts gathering; candidates arrive through cb->candidate. */
 int transport_gather(struct transport *t);
 void transport_local_credentials(struct transport *t, const char **ufrag, const char **pwd);
+/* True once gathering has finished. With host candidates only, libnice
+ * finishes inside transport_gather. */
+bool transport_gathering_done(const struct transport *t);
+/* Calls fn with each local candidate gathered so far, "candidate:..." as
+ * cb->candidate gets them (public_ip copies included). */
+void transport_local_candidates(struct transport *t, void (*fn)(void *arg, const char *candidate),
+				void *arg);
+/* The peer's ICE ufrag from transport_set_remote, "" before. */
+const char *transport_remote_ufrag(const struct transport *t);
 
 /* From the peer's answer: ICE credentials, fingerprint and its DTLS setup
  * (active → we are the DTLS server; passive → client). Only the first call

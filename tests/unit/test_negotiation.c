@@ -131,7 +131,7 @@ static int setup(void **state)
 	g_strlcpy(cfg.ice_addresses, "127.0.0.1", sizeof(cfg.ice_addresses));
 	cfg.workers = 1;
 	messages = g_ptr_array_new();
-	return sfu_start(&cfg, sink);
+	return sfu_start(&cfg, sink, NULL);
 }
 
 static void free_message(gpointer p)

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -70,14 +71,18 @@ export async function waitFor(fn, { timeout = 10000, interval = 100, message = '
 
 // Starts the server on a free port and resolves once it prints its URL.
 // stop() kills it and throws if it crashed, exited non-zero, or printed a
-// sanitizer report.
-export async function startServer({ extraArgs = [], startTimeout = 20000 } = {}) {
+// sanitizer report. dataDir: the server's data_dir (its database); by
+// default a fresh temporary one, removed at stop. port: reuse a port (restarts).
+export async function startServer({ extraArgs = [], startTimeout = 20000, dataDir = null, port = null, env = {} } = {}) {
 	if (!fs.existsSync(PARLEY_BIN)) throw new Error(`server binary not found: ${PARLEY_BIN} (set PARLEY_BIN)`);
-	const port = await freePort();
+	port = port || await freePort();
+	const ownDataDir = !dataDir;
+	dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'parley-data-'));
 	const args = ['--http-port', String(port), '--ice-addresses', '127.0.0.1', '--log', 'info',
+		'--data-dir', dataDir,
 		...(process.env.PARLEY_ARGS ? process.env.PARLEY_ARGS.split(' ').filter(Boolean) : []), ...extraArgs];
 	const proc = spawn(PARLEY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0' } });
+		env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0', ...env } });
 	let stdout = '', stderr = '';
 	let exited = null;
 	const exitPromise = new Promise((resolve) => proc.on('exit', (code, signal) => {
@@ -106,7 +111,7 @@ export async function startServer({ extraArgs = [], startTimeout = 20000 } = {})
 	});
 
 	const server = {
-		url, port, proc,
+		url, port, proc, dataDir,
 		wsUrl: url.replace(/^http/, 'ws') + '/ws',
 		get stderr() { return stderr; },
 		get stdout() { return stdout; },
@@ -129,6 +134,7 @@ export async function startServer({ extraArgs = [], startTimeout = 20000 } = {})
 			if (exited.code !== 0) problems.push(`exited with code ${exited.code}, signal ${exited.signal}`);
 			if (/AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/.test(stderr))
 				problems.push('sanitizer report on stderr');
+			if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 			if (problems.length) throw new Error(`server: ${problems.join('; ')}\nstderr:\n${tail(stderr, 12000)}`);
 		},
 	};
