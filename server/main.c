@@ -86,12 +86,14 @@ static int start_control(const struct config *cfg)
 	return http_front_start(cfg->http_address, cfg->http_port, &front);
 }
 
+/* HTTP first: a request in flight may still wait on a worker, which must
+ * be running to answer it. */
 static void stop_all(void)
 {
 	http_front_stop();
+	http_server_stop();
 	sfu_stop();
 	ws_server_close_sessions();
-	http_server_stop();
 	whip_stop();
 	rooms_api_stop();
 	ws_server_destroy();
