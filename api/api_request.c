@@ -12,10 +12,14 @@ bool api_room_name_valid(const char *name)
 	size_t n = strlen(name);
 	if (n == 0 || n >= ROOM_SETTINGS_NAME_MAX)
 		return false;
-	for (size_t i = 0; i < n; i++)
+	bool only_dots = true;
+	for (size_t i = 0; i < n; i++) {
 		if (!g_ascii_isalnum(name[i]) && !strchr("._-", name[i]))
 			return false;
-	return true;
+		only_dots = only_dots && name[i] == '.';
+	}
+	/* "." and ".." would be path segments in /api/v1/rooms/{name}. */
+	return !only_dots;
 }
 
 static bool all_digits(const char *s, size_t min, size_t max)
@@ -103,7 +107,7 @@ static int apply_field(struct room_settings *s, const char *key, json_t *v, bool
 	if (strcmp(key, "name") == 0)
 		return check_name(s, v, create, err, errlen);
 	if (strcmp(key, "max_participants") == 0)
-		return get_int(v, key, 1, server_max, &s->max_participants, err, errlen);
+		return get_int(v, key, 0, server_max, &s->max_participants, err, errlen);
 	if (strcmp(key, "pin") == 0)
 		return get_code(v, key, pin_ok, s->pin, sizeof(s->pin), "4 to 16 digits, \"\" or null",
 				err, errlen);

@@ -17,12 +17,13 @@
 #define API_TOKEN_MAX_TTL_S (7 * 24 * 3600)
 #define API_MAX_EMPTY_TIMEOUT_S (365 * 24 * 3600)
 
-/* 1..64 characters of A-Z a-z 0-9 . _ - (URL-safe without escaping). */
+/* 1..64 characters of A-Z a-z 0-9 . _ - (URL-safe without escaping), not
+ * only dots. Signaling, WHIP and SIP use the same rule. */
 bool api_room_name_valid(const char *name);
 
 /* POST /rooms (create: "name" required) and PATCH /rooms/{name} (only the
  * fields present change; "name", if present, must equal s->name). Fields:
- * name, max_participants (1..server_max), pin ("" or 4..16 digits),
+ * name, max_participants (0 = the server's, up to server_max), pin ("" or 4..16 digits),
  * sip_number ("" or an optional "+" and 1..31 digits), require_token,
  * empty_timeout_s (0..API_MAX_EMPTY_TIMEOUT_S); null clears pin and
  * sip_number; unknown fields are refused. 0 or -EINVAL with err. */

@@ -165,19 +165,23 @@ static void patch_room(struct route *r, const char *name)
 	json_decref(body);
 }
 
+/* The database first: a room that stayed in it would come back at the next
+ * start, so when it cannot be removed there nothing changes (500). */
 static void delete_room(struct route *r, const char *name)
 {
 	g_mutex_lock(&write_lock);
+	struct room_summary sum;
 	struct room_seat seat;
-	int live = room_directory_remove(directory, name, &seat);
-	if (live < 0) {
+	int rc = 0, live = -ENOENT;
+	if (room_directory_get(directory, name, NULL, &sum) && sum.persistent)
+		rc = room_store_delete(store, name);
+	if (rc && rc != -ENOENT)
+		http_respond_error(r->resp, 500, "storage", "the room could not be removed from the database");
+	else if ((live = room_directory_remove(directory, name, &seat)) < 0)
 		http_respond_error(r->resp, 404, "not_found", "no room named %s", name);
-	} else {
+	if (live >= 0) {
 		if (live)
 			sfu_admin_end_room(seat.worker, name, "room_deleted");
-		int rc = room_store_delete(store, name);
-		if (rc && rc != -ENOENT)
-			log_warn(LOGS_HTTP, "room %s: removed, but not from the database (%d)", name, rc);
 		log_info(LOGS_HTTP, "room %s deleted through the API", name);
 		http_respond_json(r->resp, 204, NULL);
 	}

@@ -2,6 +2,8 @@
  * the protocol error code, so a client can tell its mistakes apart. */
 #include "api/signal_message.h"
 
+#include "api/api_request.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>
@@ -27,15 +29,7 @@ static int fail(struct signal_error *err, const char *code, const char *ref, con
 
 bool signal_room_name_valid(const char *name)
 {
-	size_t n = strlen(name);
-	if (n == 0 || n > SIGNAL_MAX_ROOM)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!g_ascii_isalnum(c) && c != '_' && c != '-' && c != '.')
-			return false;
-	}
-	return true;
+	return api_room_name_valid(name);
 }
 
 /* A string member without NUL bytes, or NULL. */

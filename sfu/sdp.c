@@ -36,6 +36,8 @@ struct parser {
 	bool direction_set[SDP_MAX_MEDIA];
 	bool seen_v, seen_o, seen_bundle;
 	unsigned line;                  /* 1-based, for messages; 0 once past the text */
+	sdp_line_fn *fn;                /* sdp_parse_lines's hook, or NULL */
+	void *fn_arg;
 	char *err;
 	size_t errlen;
 };
@@ -690,16 +692,22 @@ static int parse_line(struct parser *p, struct span l)
 	if (p->m && strchr("vost", type))
 		return fail(p, "%c= after the first m=", type);
 	struct span v = { l.p + 2, l.n - 2 };
+	int rc = 0;
 	switch (type) {
-	case 'v': return line_v(p, v);
-	case 'o': return line_o(p, v);
-	case 't': return line_t(p, v);
-	case 'c': return line_c(p, v);
-	case 'b': return line_b(p, v);
-	case 'm': return line_m(p, v);
-	case 'a': return line_a(p, v);
-	default: return 0;  /* s= i= u= e= p= z= k= r=: nothing WebRTC needs */
+	case 'v': rc = line_v(p, v); break;
+	case 'o': rc = line_o(p, v); break;
+	case 't': rc = line_t(p, v); break;
+	case 'c': rc = line_c(p, v); break;
+	case 'b': rc = line_b(p, v); break;
+	case 'm': rc = line_m(p, v); break;
+	case 'a': rc = line_a(p, v); break;
+	default: break;  /* s= i= u= e= p= z= k= r=: nothing WebRTC needs */
 	}
+	if (rc || !p->fn)
+		return rc;
+	v = span_trim(v);
+	const char *why = p->fn(p->fn_arg, p->m ? (int)(p->m - p->s->media) : -1, type, v.p, v.n);
+	return why ? fail(p, "%s", why) : 0;
 }
 
 static void inherit(struct sdp_media *m, const struct session_defaults *d, bool direction_set)
@@ -738,7 +746,13 @@ static int finish(struct parser *p)
 
 int sdp_parse(struct sdp_session *out, const char *text, size_t len, char *err, size_t errlen)
 {
-	struct parser p = { .s = out, .err = err, .errlen = errlen };
+	return sdp_parse_lines(out, text, len, NULL, NULL, err, errlen);
+}
+
+int sdp_parse_lines(struct sdp_session *out, const char *text, size_t len, sdp_line_fn *fn,
+		    void *arg, char *err, size_t errlen)
+{
+	struct parser p = { .s = out, .fn = fn, .fn_arg = arg, .err = err, .errlen = errlen };
 	size_t pos = 0;
 	int rc = 0;
 	if (err && errlen)

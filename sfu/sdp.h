@@ -116,6 +116,18 @@ struct sdp_session {
  * direction and c= are inherited like ICE and DTLS. A repeated mid is an error. */
 int sdp_parse(struct sdp_session *out, const char *text, size_t len, char *err, size_t errlen);
 
+/* Sees each line that sdp_parse accepted, after the parser took from it what
+ * it keeps: type is the line's letter, value what follows "=" (blanks trimmed,
+ * no CR; a view into the text, not NUL-terminated), media the index of the
+ * current m-section or -1 at session level. Returns NULL to go on, or a reason
+ * that fails the parse (the parser adds the line number). For callers that need
+ * lines the structs do not keep (SIP: a=crypto, a=rtcp, a=ptime). */
+typedef const char *sdp_line_fn(void *arg, int media, char type, const char *value, size_t len);
+
+/* sdp_parse, calling fn (unless NULL) with arg for every accepted line. */
+int sdp_parse_lines(struct sdp_session *out, const char *text, size_t len, sdp_line_fn *fn,
+		    void *arg, char *err, size_t errlen);
+
 /* The format with this payload type, or NULL. */
 const struct sdp_format *sdp_media_format(const struct sdp_media *m, uint8_t pt);
 /* The extmap id for uri, or 0. */

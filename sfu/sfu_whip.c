@@ -203,7 +203,9 @@ int sfu_whip_publish(unsigned worker, const char *room, const struct participant
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	int rc = whip_offer_read(job->offer, offer, len, err, errlen);
+	unsigned n_video;
+	const struct codec *const *video = sfu_video_codecs(&n_video);
+	int rc = whip_offer_read(job->offer, offer, len, video, n_video, err, errlen);
 	if (rc) {
 		free_publish_job(job);
 		return rc;

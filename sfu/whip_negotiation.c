@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sfu/sfu.h"
 #include "sfu/transport/dtls.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -90,13 +89,24 @@ static bool format_is(const struct sdp_format *f, const struct codec *c)
 	       (c->kind != SDP_KIND_AUDIO || f->channels == c->channels);
 }
 
+/* The video codecs Parley forwards, in the server's order of preference. */
+struct video_list {
+	const struct codec *const *codecs;
+	unsigned n;
+};
+
 /* Opus for audio; for video the server's preference order decides, not
  * the client's, as it does for browsers. */
-static const struct sdp_format *choose_format(const struct sdp_media *m, const struct codec **codec)
+static const struct sdp_format *choose_format(const struct sdp_media *m, const struct video_list *v,
+					      const struct codec **codec)
 {
 	unsigned n = 1;
 	const struct codec *audio[1] = { codec_opus() };
-	const struct codec *const *ours = m->kind == SDP_KIND_AUDIO ? audio : sfu_video_codecs(&n);
+	const struct codec *const *ours = audio;
+	if (m->kind != SDP_KIND_AUDIO) {
+		ours = v->codecs;
+		n = v->n;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned f = 0; f < m->n_formats; f++) {
 			if (format_is(&m->formats[f], ours[i]) && fmtp_compatible(ours[i], m->formats[f].fmtp)) {
@@ -263,7 +273,8 @@ static int take_transport(struct whip_offer *o, const struct sdp_session *s, cha
 	return 0;
 }
 
-static int plan(struct whip_offer *o, const struct sdp_session *s, char *err, size_t errlen)
+static int plan(struct whip_offer *o, const struct sdp_session *s, const struct video_list *v,
+		char *err, size_t errlen)
 {
 	if (!s->n_media)
 		return fail(err, errlen, "offer has no m-section");
@@ -280,18 +291,16 @@ static int plan(struct whip_offer *o, const struct sdp_session *s, char *err, si
 		if (!slot || *slot >= 0 || !usable(s, m))
 			continue;
 		const struct codec *c = NULL;
-		const struct sdp_format *f = choose_format(m, &c);
+		const struct sdp_format *f = choose_format(m, v, &c);
 		if (!f)
 			continue;
 		accept_section(w, m, f, c);
 		*slot = (int)i;
 	}
 	if (o->audio < 0 && o->video < 0) {
-		unsigned n;
-		const struct codec *const *video = sfu_video_codecs(&n);
 		GString *names = g_string_new("");
-		for (unsigned i = 0; i < n; i++)
-			g_string_append_printf(names, "%s%s", i ? ", " : "", video[i]->name);
+		for (unsigned i = 0; i < v->n; i++)
+			g_string_append_printf(names, "%s%s", i ? ", " : "", v->codecs[i]->name);
 		fail(err, errlen, "no m-section sends Opus audio or %s video (packetization-mode=1 "
 		     "Constrained Baseline for H264, profile 0 for VP9 and AV1) over UDP/TLS/RTP/SAVPF",
 		     names->str);
@@ -302,8 +311,10 @@ static int plan(struct whip_offer *o, const struct sdp_session *s, char *err, si
 	return rc ? rc : take_transport(o, s, err, errlen);
 }
 
-int whip_offer_read(struct whip_offer *out, const char *sdp, size_t len, char *err, size_t errlen)
+int whip_offer_read(struct whip_offer *out, const char *sdp, size_t len,
+		    const struct codec *const *video, unsigned n_video, char *err, size_t errlen)
 {
+	struct video_list v = { video, n_video };
 	memset(out, 0, sizeof(*out));
 	out->audio = out->video = -1;
 	struct sdp_session *s = malloc(sizeof(*s));
@@ -311,7 +322,7 @@ int whip_offer_read(struct whip_offer *out, const char *sdp, size_t len, char *e
 		return fail(err, errlen, "out of memory");
 	int rc = sdp_parse(s, sdp, len, err, errlen);
 	if (rc == 0)
-		rc = plan(out, s, err, errlen);
+		rc = plan(out, s, &v, err, errlen);
 	free(s);
 	if (rc) {
 		memset(out, 0, sizeof(*out));

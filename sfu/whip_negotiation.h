@@ -56,11 +56,13 @@ struct whip_offer {
 
 /* Reads an offer. Takes the first audio and the first video m-section that
  * send (sendonly/sendrecv) with a codec Parley forwards: Opus; for video
- * the first of sfu_video_codecs() that the offer has with compatible
- * parameters, and its RTX. Every other m-section is rejected. Returns 0, or
- * -EINVAL with the reason in err (unparsable, nothing usable, no ICE or
- * DTLS parameters, no rtcp-mux, audio and video not bundled). */
-int whip_offer_read(struct whip_offer *out, const char *sdp, size_t len, char *err, size_t errlen);
+ * the first of video[0..n_video) (the server's video_codecs, in its order)
+ * that the offer has with compatible parameters, and its RTX. Every other
+ * m-section is rejected. Returns 0, or -EINVAL with the reason in err
+ * (unparsable, nothing usable, no ICE or DTLS parameters, no rtcp-mux,
+ * audio and video not bundled). */
+int whip_offer_read(struct whip_offer *out, const char *sdp, size_t len,
+		    const struct codec *const *video, unsigned n_video, char *err, size_t errlen);
 
 /* Parley's half of the answer. */
 struct whip_local {

@@ -197,6 +197,16 @@ const char *dtls_identity_fingerprint(const struct dtls_identity *id)
 	return id->fingerprint;
 }
 
+int dtls_identity_set_srtp_profiles(struct dtls_identity *id, const char *profiles)
+{
+	/* SSL_CTX_set_tlsext_use_srtp returns 0 on success, unlike its neighbours. */
+	if (!profiles || !*profiles || SSL_CTX_set_tlsext_use_srtp(id->ctx, profiles) != 0) {
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- send BIO: one write is one record is one datagram ---- */
 
 static int send_bio_write(BIO *b, const char *data, int len)

@@ -19,6 +19,11 @@ int dtls_identity_create(struct dtls_identity **out);
 void dtls_identity_destroy(struct dtls_identity *id);
 /* "sha-256 AB:CD:..." as it goes after "a=fingerprint:". */
 const char *dtls_identity_fingerprint(const struct dtls_identity *id);
+/* Replaces the DTLS-SRTP profiles id offers as a client, or accepts as a
+ * server in this order of preference: OpenSSL names separated by ':', e.g.
+ * "SRTP_AES128_CM_SHA1_80". A load generator uses it to force one profile.
+ * Call before any dtls_conn uses id. Returns 0 or -EINVAL. */
+int dtls_identity_set_srtp_profiles(struct dtls_identity *id, const char *profiles);
 
 /* Whether fp ("sha-256 AB:CD:...") is one dtls_conn_create would accept:
  * lets a caller refuse an SDP before it creates anything. */
