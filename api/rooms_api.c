@@ -408,7 +408,10 @@ static void load_room(void *arg, const struct room_settings *s)
 static void forget_room(void *arg, const char *name)
 {
 	log_info(LOGS_HTTP, "room %s: empty for its empty_timeout_s, removed", name);
-	room_store_delete(store, name);
+	int rc = room_store_delete(store, name);
+	if (rc && rc != -ENOENT)
+		log_warn(LOGS_HTTP, "room %s: still in the database (%d); it expires again after a restart",
+			 name, rc);
 }
 
 static gpointer housekeeping(gpointer unused)

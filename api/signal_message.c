@@ -54,9 +54,12 @@ static int parse_join(struct signal_message *m, json_t *root, struct signal_erro
 		return fail(err, "bad_request", "join", "name must be at most 64 bytes of UTF-8");
 	if (token && !json_is_string(token) && !json_is_null(token))
 		return fail(err, "bad_request", "join", "token must be a string");
+	m->token = plain_string(root, "token");
+	/* A token cut at a NUL must not pass for no token at all. */
+	if (json_is_string(token) && !m->token)
+		return fail(err, "bad_request", "join", "token must not contain NUL");
 	g_strlcpy(m->room, room, sizeof(m->room));
 	g_strlcpy(m->name, n, sizeof(m->name));
-	m->token = plain_string(root, "token");
 	return 0;
 }
 

@@ -161,6 +161,10 @@ static void test_join_optional_token(void **state)
 	assert_string_equal(m.token, "");
 	signal_message_release(&m);
 
+	/* A token with a NUL inside is refused, not taken for no token. */
+	expect_error("{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"token\":\"a\\u0000b\"}",
+		     "bad_request", "join");
+
 	/* Whitespace around the JSON is fine. */
 	expect_ok(&m, " \n\t{ \"type\" : \"join\" , \"room\" : \"r\" , \"name\" : \"n\" } \r\n");
 	assert_string_equal(m.room, "r");
