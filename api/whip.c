@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/api_request.h"
 #include "api/auth.h"
 #include "api/room_directory.h"
 #include "base/log.h"
@@ -162,15 +163,17 @@ static bool is_type(const char *ct, const char *want)
 	return g_ascii_strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* RFC 3986 unreserved characters only, so the name goes into Location as is. */
+/* The rule of signaling and the API (a room a browser can join and the
+ * API can manage); its characters are all RFC 3986 unreserved, so the
+ * name goes into Location as is. */
 static bool valid_room(const char *room, size_t n)
 {
+	char name[ROOM_NAME_LIMIT + 1];
 	if (n < 1 || n > ROOM_NAME_LIMIT)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isalnum(room[i]) && !strchr("._~-", room[i]))
-			return false;
-	return true;
+	memcpy(name, room, n);
+	name[n] = '\0';
+	return api_room_name_valid(name);
 }
 
 /* The token of "Bearer <token>", or NULL. */
@@ -463,8 +466,8 @@ void whip_handle(const struct http_request *req, struct http_response *resp)
 		return;
 	}
 	if (!valid_room(rest, room_len)) {
-		respond_error(resp, 400, "bad_request", "a room name is 1 to %d of A-Z a-z 0-9 . _ ~ -",
-			      ROOM_NAME_LIMIT);
+		respond_error(resp, 400, "bad_request", "a room name is 1 to %d of A-Z a-z 0-9 . _ -, "
+			      "not only dots", ROOM_NAME_LIMIT);
 		return;
 	}
 	char room[ROOM_NAME_LIMIT + 1];

@@ -577,3 +577,8 @@ int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t ca
 {
 	return send_protected(t, buf, len, cap, true);
 }
+
+void transport_inject_datagram(struct transport *t, uint8_t *buf, size_t len)
+{
+	on_recv(t->agent, t->stream_id, 1, (guint)len, (gchar *)buf, t);
+}

@@ -86,4 +86,9 @@ const char *transport_srtp_profile(const struct transport *t);
 int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap);
 int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap);
 
+/* Bench hook (bench/forward): hands buf to exactly what libnice's receive
+ * callback runs (demux, DTLS or SRTP unprotect in place, then cb->rtp or
+ * cb->rtcp), without a socket. Call on t's worker; buf is modified. */
+void transport_inject_datagram(struct transport *t, uint8_t *buf, size_t len);
+
 #endif

@@ -19,6 +19,7 @@
 static const char *const fixtures[] = {
 	"chrome_answer.sdp", "firefox_answer.sdp", "chrome_offer_simulcast.sdp",
 	"answer_inactive_rejected.sdp", "session_level.sdp", "sip_offer_lf.sdp",
+	"whip_chrome_offer.sdp", "whip_obs_offer.sdp", "whip_gstreamer_offer.sdp",
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
