@@ -529,7 +529,7 @@ static void fill_audio(struct sip_sdp_audio *a, const struct sdp_media *m, uint1
 		a->ptime = session_ptime;
 	for (unsigned i = 0; i < m->n_formats; i++) {
 		const struct sdp_format *f = &m->formats[i];
-		enum sip_codec codec;
+		enum sip_codec codec = SIP_CODEC_PCMU;
 		int kind = classify(f, &codec);
 		note_format(a, f);
 		if (kind == 2 && f->clock_rate == 8000 && a->te_8000_pt < 0)
