@@ -480,7 +480,8 @@ static void test_stop_with_pending(void **state)
 	int64_t t0 = g_get_monotonic_time();
 	http_front_stop();
 	int64_t took = g_get_monotonic_time() - t0;
-	if (took > G_USEC_PER_SEC)
+	/* Well under the 10 s a waiting connection may last: stop did not wait for them. */
+	if (took > 5 * G_USEC_PER_SEC)
 		fail_msg("http_front_stop took %lld ms", (long long)(took / 1000));
 
 	expect_closed(silent);
