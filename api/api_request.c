@@ -3,9 +3,10 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "base/error_text.h"
 
 bool api_room_name_valid(const char *name)
 {
@@ -33,17 +34,6 @@ static bool all_digits(const char *s, size_t min, size_t max)
 	return true;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int get_int(json_t *v, const char *field, long long lo, long long hi, int *out, char *err,
 		   size_t errlen)
 {
@@ -58,7 +48,7 @@ static int get_int(json_t *v, const char *field, long long lo, long long hi, int
 static int get_bool(json_t *v, const char *field, bool *out, char *err, size_t errlen)
 {
 	if (!json_is_boolean(v))
-		return fail(err, errlen, "%s must be true or false", field);
+		return error_text(err, errlen, -EINVAL, "%s must be true or false", field);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -94,9 +84,10 @@ static int check_name(struct room_settings *s, json_t *v, bool create, char *err
 {
 	const char *name = json_string_value(v);
 	if (!name || strlen(name) != json_string_length(v) || !api_room_name_valid(name))
-		return fail(err, errlen, "%s must be 1 to 64 characters of A-Z a-z 0-9 . _ -", "name");
+		return error_text(err, errlen, -EINVAL,
+				  "%s must be 1 to 64 characters of A-Z a-z 0-9 . _ -", "name");
 	if (!create && strcmp(name, s->name) != 0)
-		return fail(err, errlen, "%s cannot be changed", "name");
+		return error_text(err, errlen, -EINVAL, "%s cannot be changed", "name");
 	g_strlcpy(s->name, name, sizeof(s->name));
 	return 0;
 }
@@ -127,9 +118,9 @@ int api_parse_room_settings(struct room_settings *s, json_t *body, bool create,
 			    unsigned server_max, char *err, size_t errlen)
 {
 	if (!json_is_object(body))
-		return fail(err, errlen, "%s", "the body must be a JSON object");
+		return error_text(err, errlen, -EINVAL, "%s", "the body must be a JSON object");
 	if (create && !json_object_get(body, "name"))
-		return fail(err, errlen, "%s is required", "name");
+		return error_text(err, errlen, -EINVAL, "%s is required", "name");
 	struct room_settings next = *s;
 	const char *key;
 	json_t *v;
@@ -154,7 +145,7 @@ static int get_text(json_t *v, const char *field, bool required, char *out, size
 {
 	if (!v) {
 		if (required)
-			return fail(err, errlen, "%s is required", field);
+			return error_text(err, errlen, -EINVAL, "%s is required", field);
 		*out = '\0';
 		return 0;
 	}
@@ -181,7 +172,7 @@ int api_parse_token_request(struct token_claims *c, json_t *body, int64_t now, c
 			    size_t errlen)
 {
 	if (!json_is_object(body))
-		return fail(err, errlen, "%s", "the body must be a JSON object");
+		return error_text(err, errlen, -EINVAL, "%s", "the body must be a JSON object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(body, key, v) {
@@ -199,7 +190,8 @@ int api_parse_token_request(struct token_claims *c, json_t *body, int64_t now, c
 	    get_text(json_object_get(body, "name"), "name", false, c->name, sizeof(c->name), err, errlen))
 		return -EINVAL;
 	if (!api_room_name_valid(c->room))
-		return fail(err, errlen, "%s must be 1 to 64 characters of A-Z a-z 0-9 . _ -", "room");
+		return error_text(err, errlen, -EINVAL,
+				  "%s must be 1 to 64 characters of A-Z a-z 0-9 . _ -", "room");
 	if ((v = json_object_get(body, "ttl_s")) && get_int(v, "ttl_s", 1, API_TOKEN_MAX_TTL_S, &ttl, err, errlen))
 		return -EINVAL;
 	if ((v = json_object_get(body, "can_publish")) && get_bool(v, "can_publish", &c->can_publish, err, errlen))
@@ -216,7 +208,7 @@ int api_parse_mute(json_t *body, int *audio, int *video, char *err, size_t errle
 {
 	*audio = *video = -1;
 	if (!json_is_object(body))
-		return fail(err, errlen, "%s", "the body must be a JSON object");
+		return error_text(err, errlen, -EINVAL, "%s", "the body must be a JSON object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(body, key, v) {
@@ -226,10 +218,10 @@ int api_parse_mute(json_t *body, int *audio, int *video, char *err, size_t errle
 			return -EINVAL;
 		}
 		if (!json_is_boolean(v))
-			return fail(err, errlen, "%s must be true or false", key);
+			return error_text(err, errlen, -EINVAL, "%s must be true or false", key);
 		*out = json_is_true(v);
 	}
 	if (*audio < 0 && *video < 0)
-		return fail(err, errlen, "%s", "give audio, video or both");
+		return error_text(err, errlen, -EINVAL, "%s", "give audio, video or both");
 	return 0;
 }

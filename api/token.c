@@ -14,6 +14,8 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
+#include "base/base64.h"
+
 #define MAC_LEN 32      /* SHA-256 output */
 #define LEEWAY 30       /* seconds of clock skew forgiven on exp and nbf */
 /* Room for any base64url part of a TOKEN_MAX_LEN token once decoded. */
@@ -23,68 +25,22 @@ static const char header_json[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 /* ---- base64url (RFC 4648 section 5), never padded ------------------------ */
 
-static const char b64url_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static void b64url_encode(GString *out, const uint8_t *in, size_t n)
 {
-	size_t i = 0;
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		g_string_append_c(out, b64url_alphabet[v >> 18 & 63]);
-		g_string_append_c(out, b64url_alphabet[v >> 12 & 63]);
-		g_string_append_c(out, b64url_alphabet[v >> 6 & 63]);
-		g_string_append_c(out, b64url_alphabet[v & 63]);
-	}
-	if (i == n)
-		return;
-	uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-	g_string_append_c(out, b64url_alphabet[v >> 18 & 63]);
-	g_string_append_c(out, b64url_alphabet[v >> 12 & 63]);
-	if (i + 1 < n)
-		g_string_append_c(out, b64url_alphabet[v >> 6 & 63]);
+	size_t at = out->len, chars = base64_encoded_len(n, 0);
+	g_string_set_size(out, at + chars);
+	base64_encode(in, n, BASE64_URL, 0, out->str + at, chars + 1);
 }
 
-/* The 6-bit value of c, or -1 for anything else, '=' and '+' '/' included. */
-static int b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes the n characters at in into out (cap bytes). Unused low bits of
- * the last character must be zero: otherwise several strings decode to the
- * same signature, and flipping a last character would go unnoticed. */
+/* Unused low bits of the last character must be zero (base64_decode's
+ * default): otherwise several strings decode to the same signature, and
+ * flipping a last character would go unnoticed. '=' is refused. */
 static bool b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len)
 {
-	if (n % 4 == 1 || n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0) > cap)
+	int len = base64_decode(in, n, BASE64_URL, 0, out, cap);
+	if (len < 0)
 		return false;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64url_value(in[i]);
-		if (v < 0)
-			return false;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (acc & ((1u << bits) - 1))
-		return false;
-	*out_len = o;
+	*out_len = (size_t)len;
 	return true;
 }
 

@@ -6,23 +6,12 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error_text.h"
 #include "sfu/transport/dtls.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* ---- codec choice ---- */
 
@@ -242,11 +231,13 @@ static int check_bundle(struct whip_offer *o, const struct sdp_session *s, char 
 	bool a_in = a && in_bundle(s, a->mid), v_in = v && in_bundle(s, v->mid);
 	/* One transport carries both (rtcp-mux, one ICE component). */
 	if (a && v && !(a_in && v_in))
-		return fail(err, errlen, "audio and video must be in one a=group:BUNDLE (WHIP uses max-bundle)");
+		return error_text(err, errlen, -EINVAL,
+				  "audio and video must be in one a=group:BUNDLE (WHIP uses max-bundle)");
 	o->bundle = a_in || v_in;
 	for (unsigned i = 0; i < o->n_sections; i++)
 		if (o->sections[i].accepted && !s->media[i].rtcp_mux)
-			return fail(err, errlen, "m-section %u lacks a=rtcp-mux, which Parley requires", i);
+			return error_text(err, errlen, -EINVAL,
+					  "m-section %u lacks a=rtcp-mux, which Parley requires", i);
 	return 0;
 }
 
@@ -257,10 +248,10 @@ static int take_transport(struct whip_offer *o, const struct sdp_session *s, cha
 											     : o->video);
 	const struct sdp_media *t = transport_source(s, first);
 	if (!t->ice_ufrag[0] || !t->ice_pwd[0] || !t->fingerprint[0])
-		return fail(err, errlen, "offer lacks ICE credentials or a DTLS fingerprint");
+		return error_text(err, errlen, -EINVAL, "offer lacks ICE credentials or a DTLS fingerprint");
 	/* Checked here so that a bad one is refused before anyone sees a join. */
 	if (!dtls_fingerprint_valid(t->fingerprint))
-		return fail(err, errlen, "a=fingerprint is not a sha-1/256/384/512 digest");
+		return error_text(err, errlen, -EINVAL, "a=fingerprint is not a sha-1/256/384/512 digest");
 	g_strlcpy(o->ice_ufrag, t->ice_ufrag, sizeof(o->ice_ufrag));
 	g_strlcpy(o->ice_pwd, t->ice_pwd, sizeof(o->ice_pwd));
 	g_strlcpy(o->fingerprint, t->fingerprint, sizeof(o->fingerprint));
@@ -277,7 +268,7 @@ static int plan(struct whip_offer *o, const struct sdp_session *s, const struct 
 		char *err, size_t errlen)
 {
 	if (!s->n_media)
-		return fail(err, errlen, "offer has no m-section");
+		return error_text(err, errlen, -EINVAL, "offer has no m-section");
 	o->n_sections = s->n_media;
 	for (unsigned i = 0; i < s->n_media; i++) {
 		const struct sdp_media *m = &s->media[i];
@@ -301,9 +292,10 @@ static int plan(struct whip_offer *o, const struct sdp_session *s, const struct 
 		GString *names = g_string_new("");
 		for (unsigned i = 0; i < v->n; i++)
 			g_string_append_printf(names, "%s%s", i ? ", " : "", v->codecs[i]->name);
-		fail(err, errlen, "no m-section sends Opus audio or %s video (packetization-mode=1 "
-		     "Constrained Baseline for H264, profile 0 for VP9 and AV1) over UDP/TLS/RTP/SAVPF",
-		     names->str);
+		error_text(err, errlen, -EINVAL,
+			   "no m-section sends Opus audio or %s video (packetization-mode=1 "
+			   "Constrained Baseline for H264, profile 0 for VP9 and AV1) over UDP/TLS/RTP/SAVPF",
+			   names->str);
 		g_string_free(names, TRUE);
 		return -EINVAL;
 	}
@@ -319,7 +311,7 @@ int whip_offer_read(struct whip_offer *out, const char *sdp, size_t len,
 	out->audio = out->video = -1;
 	struct sdp_session *s = malloc(sizeof(*s));
 	if (!s)
-		return fail(err, errlen, "out of memory");
+		return error_text(err, errlen, -EINVAL, "out of memory");
 	int rc = sdp_parse(s, sdp, len, err, errlen);
 	if (rc == 0)
 		rc = plan(out, s, &v, err, errlen);
@@ -438,7 +430,7 @@ int whip_sdpfrag_read(struct whip_sdpfrag *out, const char *text, size_t len, ch
 			n--;
 		for (size_t i = 0; i < n; i++)
 			if (((unsigned char)l[i] < 0x20 && l[i] != '\t') || l[i] == 0x7f)
-				return fail(err, errlen, "line %u: control character", line);
+				return error_text(err, errlen, -EINVAL, "line %u: control character", line);
 		bool ok = true;
 		if (n >= sizeof(ufrag) - 1 && memcmp(l, ufrag, sizeof(ufrag) - 1) == 0) {
 			ok = copy_value(out->ice_ufrag, sizeof(out->ice_ufrag), l + sizeof(ufrag) - 1,
@@ -448,7 +440,7 @@ int whip_sdpfrag_read(struct whip_sdpfrag *out, const char *text, size_t len, ch
 					n - (sizeof(pwd) - 1));
 		} else if (n >= sizeof(cand) - 1 && memcmp(l, cand, sizeof(cand) - 1) == 0) {
 			if (out->n_candidates == WHIP_MAX_TRICKLE)
-				return fail(err, errlen, "more than %d candidates", WHIP_MAX_TRICKLE);
+				return error_text(err, errlen, -EINVAL, "more than %d candidates", WHIP_MAX_TRICKLE);
 			/* Without "a=": the form SDP answers and trickle share. */
 			ok = copy_value(out->candidates[out->n_candidates], WHIP_CANDIDATE_MAX, l + 2, n - 2);
 			out->n_candidates += ok;
@@ -456,7 +448,7 @@ int whip_sdpfrag_read(struct whip_sdpfrag *out, const char *text, size_t len, ch
 			out->end_of_candidates = true;
 		}
 		if (!ok)
-			return fail(err, errlen, "line %u is too long", line);
+			return error_text(err, errlen, -EINVAL, "line %u is too long", line);
 	}
 	return 0;
 }

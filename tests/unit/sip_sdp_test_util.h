@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "sip/sip_sdp.h"
+#include "tests/unit/fixture_test_util.h"
 
 static const char *const sip_fixtures[] = {
 	"sip_sipp_uac.sdp", "sip_baresip_offer.sdp", "sip_polycom_offer.sdp",
@@ -26,37 +27,6 @@ static const char *const sip_fixtures[] = {
 #define N_SIP_FIXTURES (sizeof sip_fixtures / sizeof sip_fixtures[0])
 
 #define SIP_HEADER "v=0\r\no=- 7 7 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-
-static inline char *fixture_path(const char *name, char *path, size_t cap)
-{
-	const char *dir = getenv("PARLEY_FIXTURES");
-	const char *slash = strrchr(__FILE__, '/');
-	if (dir)
-		snprintf(path, cap, "%s/sdp/%s", dir, name);
-	else if (slash)
-		snprintf(path, cap, "%.*s/../fixtures/sdp/%s", (int)(slash - __FILE__), __FILE__, name);
-	else
-		snprintf(path, cap, "../fixtures/sdp/%s", name);
-	return path;
-}
-
-/* Exactly len bytes, no NUL after them; NULL when optional and missing. */
-static inline char *load_sip_fixture(const char *name, size_t *len)
-{
-	char path[1024];
-	FILE *f = fopen(fixture_path(name, path, sizeof path), "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n ? (size_t)n : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Parses a copy of exactly len bytes, so ASan sees any read past the end. */
 static inline int sip_parse_n(struct sip_media_offer *o, const char *text, size_t len, char *err,
@@ -83,23 +53,11 @@ static inline void sip_parse_fixture(struct sip_media_offer *o, const char *name
 {
 	size_t len;
 	char err[256];
-	char *text = load_sip_fixture(name, &len);
+	char *text = load_fixture(name, &len);
 	int rc = sip_sdp_parse(o, text, len, err, sizeof err);
 	free(text);
 	if (rc)
 		fail_msg("%s: %d %s", name, rc, err);
-}
-
-__attribute__((format(printf, 1, 2)))
-static inline char *format_alloc_c(const char *fmt, ...)
-{
-	char *out;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&out, fmt, ap);
-	va_end(ap);
-	assert_true(n >= 0);
-	return out;
 }
 
 /* Our side: 203.0.113.1:40000, key bytes 0xa0, 0xa1, ... */

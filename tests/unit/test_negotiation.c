@@ -16,67 +16,10 @@
 #include "sfu/participant.h"
 #include "sfu/sdp.h"
 #include "sfu/sfu.h"
+#include "tests/unit/sfu_test_util.h"
 
 #define FINGERPRINT "sha-256 " \
 	"AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
-
-struct message {
-	uint64_t session;
-	json_t *json;
-	bool close;
-};
-
-static GMutex lock;
-static GCond cond;
-static GPtrArray *messages;
-static struct config cfg;
-
-static void sink(uint64_t session_id, char *json, bool close)
-{
-	struct message *m = g_new0(struct message, 1);
-	m->session = session_id;
-	m->json = json ? json_loads(json, 0, NULL) : NULL;
-	m->close = close;
-	free(json);
-	g_mutex_lock(&lock);
-	g_ptr_array_add(messages, m);
-	g_cond_broadcast(&cond);
-	g_mutex_unlock(&lock);
-}
-
-static const char *type_of(const struct message *m)
-{
-	return m->json ? json_string_value(json_object_get(m->json, "type")) : "";
-}
-
-/* The first message of this type for session after *cursor; advances cursor. */
-static json_t *wait_for(uint64_t session, const char *type, guint *cursor)
-{
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	json_t *found = NULL;
-	g_mutex_lock(&lock);
-	while (!found) {
-		for (; *cursor < messages->len && !found; (*cursor)++) {
-			struct message *m = messages->pdata[*cursor];
-			if (m->session == session && strcmp(type_of(m), type) == 0)
-				found = m->json;
-		}
-		if (!found && !g_cond_wait_until(&cond, &lock, deadline))
-			break;
-	}
-	g_mutex_unlock(&lock);
-	if (!found)
-		fail_msg("no \"%s\" for session %llu within 5 s", type, (unsigned long long)session);
-	return found;
-}
-
-static struct sdp_session *parse(const char *text)
-{
-	struct sdp_session *s = malloc(sizeof(*s));
-	char err[128];
-	assert_int_equal(sdp_parse(s, text, strlen(text), err, sizeof(err)), 0);
-	return s;
-}
 
 /* A browser-like answer: publishes on mids 0/1 when publish is true,
  * receives every sendonly section. */
@@ -122,30 +65,6 @@ static char *answer_for(const char *offer_sdp, bool publish, uint32_t ssrc_base)
 static const char *sdp_of(json_t *offer)
 {
 	return json_string_value(json_object_get(offer, "sdp"));
-}
-
-static int setup(void **state)
-{
-	char *argv[] = { "parley", NULL };
-	assert_int_equal(config_load(&cfg, 1, argv), 0);
-	g_strlcpy(cfg.ice_addresses, "127.0.0.1", sizeof(cfg.ice_addresses));
-	cfg.workers = 1;
-	messages = g_ptr_array_new();
-	return sfu_start(&cfg, sink, NULL);
-}
-
-static void free_message(gpointer p)
-{
-	struct message *m = p;
-	json_decref(m->json);
-	g_free(m);
-}
-static int teardown(void **state)
-{
-	sfu_stop();
-	g_ptr_array_set_free_func(messages, free_message);
-	g_ptr_array_free(messages, TRUE);
-	return 0;
 }
 
 static void join(const char *room, const char *pid, const char *name, uint64_t session,

@@ -62,7 +62,7 @@ static char *answer_matches(struct ctx *c, const char *golden)
 		fclose(f);
 	} else if (golden) {
 		size_t len;
-		char *want = load_sip_fixture(golden, &len);
+		char *want = load_fixture(golden, &len);
 		if (len != strlen(sdp) || memcmp(want, sdp, len))
 			fail_msg("%s differs; built:\n%s", golden, sdp);
 		free(want);

@@ -92,7 +92,7 @@ static void test_truncations(void **state)
 {
 	for (size_t i = 0; i < N_SIP_FIXTURES; i++) {
 		size_t len;
-		char *text = load_sip_fixture(sip_fixtures[i], &len);
+		char *text = load_fixture(sip_fixtures[i], &len);
 		for (size_t cut = 0; cut <= len; cut++)
 			run_through(*state, text, cut);
 		free(text);
@@ -170,7 +170,7 @@ static void test_addresses(void **state)
 	expect_refusal("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP6 fe80::1%eth0\r\n"
 		       "t=0 0\r\n" AUDIO, &c->caps, "not an IP address");
 	/* an over-long c= is cut for the message, never overflowed */
-	char *text = format_alloc_c("%sm=audio 5004 RTP/AVP 0\r\nc=IN IP4 %0*d\r\n", head, 63, 7);
+	char *text = format_alloc("%sm=audio 5004 RTP/AVP 0\r\nc=IN IP4 %0*d\r\n", head, 63, 7);
 	sip_parse_ok(&c->offer, text);
 	assert_int_equal(strlen(c->offer.audio[0].address), SIP_SDP_ADDR_MAX - 1);
 	assert_int_equal(c->offer.audio[0].family, 0);
@@ -214,7 +214,7 @@ static void test_transports(void **state)
  * second is fine must still work. */
 static void crypto_refused(struct ctx *c, const char *line, const char *reason)
 {
-	char *text = format_alloc_c(SIP_HEADER SAVP "a=crypto:%s\r\n", line);
+	char *text = format_alloc(SIP_HEADER SAVP "a=crypto:%s\r\n", line);
 	sip_parse_ok(&c->offer, text);
 	assert_int_equal(c->offer.audio[0].n_crypto, 0);
 	assert_int_equal(c->offer.audio[0].n_crypto_refused, 1);
@@ -223,7 +223,7 @@ static void crypto_refused(struct ctx *c, const char *line, const char *reason)
 			 reason, line);
 	expect_refusal(text, &c->caps, reason);
 	free(text);
-	text = format_alloc_c(SIP_HEADER SAVP "a=crypto:%s\r\na=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:"
+	text = format_alloc(SIP_HEADER SAVP "a=crypto:%s\r\na=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:"
 			      KEY30 "\r\n", line);
 	sip_parse_ok(&c->offer, text);
 	char err[256];
@@ -281,9 +281,9 @@ static void test_crypto(void **state)
 	assert_int_equal(c->offer.audio[0].n_crypto, 1);
 	assert_string_equal(c->offer.audio[0].crypto_problem, "tag 1: used twice");
 	/* more lines than we keep */
-	char *text = format_alloc_c("%s", SIP_HEADER SAVP);
+	char *text = format_alloc("%s", SIP_HEADER SAVP);
 	for (int i = 0; i < 20; i++) {
-		char *more = format_alloc_c("%sa=crypto:%d AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n", text, i);
+		char *more = format_alloc("%sa=crypto:%d AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n", text, i);
 		free(text);
 		text = more;
 	}
@@ -291,9 +291,9 @@ static void test_crypto(void **state)
 	assert_int_equal(c->offer.audio[0].n_crypto, SIP_SDP_MAX_CRYPTO);
 	free(text);
 	/* hundreds of unusable lines: the count saturates, the first reason stays */
-	text = format_alloc_c("%s", SIP_HEADER SAVP);
+	text = format_alloc("%s", SIP_HEADER SAVP);
 	for (int i = 0; i < 300; i++) {
-		char *more = format_alloc_c("%sa=crypto:%d NULL_CIPHER inline:x\r\n", text, i);
+		char *more = format_alloc("%sa=crypto:%d NULL_CIPHER inline:x\r\n", text, i);
 		free(text);
 		text = more;
 	}
@@ -356,20 +356,20 @@ static void test_oversized(void **state)
 {
 	struct ctx *c = *state;
 	/* a huge m-line: thousands of payload types, each checked */
-	char *pts = format_alloc_c("%s", "");
+	char *pts = format_alloc("%s", "");
 	for (int i = 0; i < 3000; i++) {
-		char *more = format_alloc_c("%s %d", pts, i % 128);
+		char *more = format_alloc("%s %d", pts, i % 128);
 		free(pts);
 		pts = more;
 	}
-	char *text = format_alloc_c(SIP_HEADER "m=audio 5004 RTP/AVP%s\r\n", pts);
+	char *text = format_alloc(SIP_HEADER "m=audio 5004 RTP/AVP%s\r\n", pts);
 	run_through(c, text, strlen(text));
 	sip_parse_ok(&c->offer, text);
 	assert_true(c->offer.audio[0].n_codecs <= SIP_SDP_MAX_CODECS);
 	assert_true(strlen(c->offer.audio[0].formats) < sizeof c->offer.audio[0].formats);
 	assert_non_null(strstr(c->offer.audio[0].formats, " ..."));
 	free(text);
-	text = format_alloc_c(SIP_HEADER "m=audio 5004 RTP/AVP%s 200\r\n", pts);
+	text = format_alloc(SIP_HEADER "m=audio 5004 RTP/AVP%s 200\r\n", pts);
 	expect_bad(c, text, "payload type");
 	free(text);
 	free(pts);
@@ -382,9 +382,9 @@ static void test_oversized(void **state)
 	expect_parse_fail(c, big, n, -E2BIG, "limit");
 	free(big);
 	/* too many m-lines for a SIP leg */
-	text = format_alloc_c("%s", SIP_HEADER);
+	text = format_alloc("%s", SIP_HEADER);
 	for (int i = 0; i <= SIP_SDP_MAX_MEDIA; i++) {
-		char *more = format_alloc_c("%sm=video 0 RTP/AVP 96\r\n", text);
+		char *more = format_alloc("%sm=video 0 RTP/AVP 96\r\n", text);
 		free(text);
 		text = more;
 	}
@@ -394,7 +394,7 @@ static void test_oversized(void **state)
 	expect_bad(c, SIP_HEADER "m=application 5004 UDP/BFCP abcdefghijklmnopqrstuvwxyz0123456789\r\n",
 		   "format longer");
 	/* long values that fit sfu/sdp.c but not the answer are cut safely */
-	text = format_alloc_c(SIP_HEADER "m=%s 0 RTP/AVP 0\r\n" AUDIO, "abcdefghijklmno");
+	text = format_alloc(SIP_HEADER "m=%s 0 RTP/AVP 0\r\n" AUDIO, "abcdefghijklmno");
 	run_through(c, text, strlen(text));
 	free(text);
 	expect_bad(c, SIP_HEADER "m=abcdefghijklmnop 0 RTP/AVP 0\r\n", "too long");

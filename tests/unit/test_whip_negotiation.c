@@ -25,6 +25,7 @@
 #include "sfu/whip_negotiation.h"
 #include "sfu/worker.h"
 #include "sfu/worker_call.h"
+#include "tests/unit/sfu_test_util.h"
 
 #define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -32,65 +33,7 @@
 #define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define FP "sha-256 27:A0:AE:B3:FE:E9:23:2F:8A:F2:21:1F:9E:E4:91:C5:B1:0B:EC:B5:56:3B:FC:1E:6F:93:42:7E:CB:C8:FE:29"
 
-struct message {
-	uint64_t session;
-	json_t *json;
-	bool close;
-};
-
-static GMutex lock;
-static GCond cond;
-static GPtrArray *messages;
-static struct config cfg;
 static unsigned next_whip = 1;
-
-static void sink(uint64_t session_id, char *json, bool close)
-{
-	struct message *m = g_new0(struct message, 1);
-	m->session = session_id;
-	m->json = json ? json_loads(json, 0, NULL) : NULL;
-	m->close = close;
-	free(json);
-	g_mutex_lock(&lock);
-	g_ptr_array_add(messages, m);
-	g_cond_broadcast(&cond);
-	g_mutex_unlock(&lock);
-}
-
-static const char *type_of(const struct message *m)
-{
-	return m->json ? json_string_value(json_object_get(m->json, "type")) : "";
-}
-
-/* The first message of this type for session after *cursor; advances cursor. */
-static json_t *wait_for(uint64_t session, const char *type, guint *cursor)
-{
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	json_t *found = NULL;
-	g_mutex_lock(&lock);
-	while (!found) {
-		for (; *cursor < messages->len && !found; (*cursor)++) {
-			struct message *m = messages->pdata[*cursor];
-			if (m->session == session && strcmp(type_of(m), type) == 0)
-				found = m->json;
-		}
-		if (!found && !g_cond_wait_until(&cond, &lock, deadline))
-			break;
-	}
-	g_mutex_unlock(&lock);
-	if (!found)
-		fail_msg("no \"%s\" for session %llu within 5 s", type, (unsigned long long)session);
-	return found;
-}
-
-static struct sdp_session *parse(const char *text)
-{
-	struct sdp_session *s = malloc(sizeof(*s));
-	char err[128];
-	if (sdp_parse(s, text, strlen(text), err, sizeof(err)))
-		fail_msg("unparsable SDP (%s):\n%s", err, text);
-	return s;
-}
 
 #define HEADER "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
 
@@ -116,31 +59,6 @@ static char *replace(const char *text, const char *from, const char *to)
 	gchar *out = g_strjoinv(to, parts);
 	g_strfreev(parts);
 	return out;
-}
-
-static int setup(void **state)
-{
-	char *argv[] = { "parley", NULL };
-	assert_int_equal(config_load(&cfg, 1, argv), 0);
-	g_strlcpy(cfg.ice_addresses, "127.0.0.1", sizeof(cfg.ice_addresses));
-	cfg.workers = 1;
-	messages = g_ptr_array_new();
-	return sfu_start(&cfg, sink, NULL);
-}
-
-static void free_message(gpointer p)
-{
-	struct message *m = p;
-	json_decref(m->json);
-	g_free(m);
-}
-
-static int teardown(void **state)
-{
-	sfu_stop();
-	g_ptr_array_set_free_func(messages, free_message);
-	g_ptr_array_free(messages, TRUE);
-	return 0;
 }
 
 static json_t *count_rooms(struct worker *w, void *arg)

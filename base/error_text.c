@@ -1,0 +1,16 @@
+/* See error_text.h. */
+#include "base/error_text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int error_text(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
