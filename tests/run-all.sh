@@ -57,10 +57,13 @@ fuzz() {
 	return $ok
 }
 
+# PARLEY_SANITIZED tells the few latency bounds that the server runs several
+# times slower under ASan; the release run holds them to the real figure.
 e2e() {
 	bin=$1
+	sanitized=$2
 	unshare -n sh -c "ip link set lo up && cd '$ROOT/tests/e2e' && PARLEY_BIN='$ROOT/$bin' \
-		timeout 900 node --test --test-concurrency=1 --test-timeout=180000"
+		PARLEY_SANITIZED=$sanitized timeout 1500 node --test --test-concurrency=1 --test-timeout=180000"
 }
 
 step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -70,8 +73,8 @@ step unit-asan unit build-asan
 step build-fuzz build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DPARLEY_FUZZ=ON -DPARLEY_SANITIZE=ON -DPARLEY_TESTS=OFF
 step fuzz fuzz
-step e2e e2e build/parley
-step e2e-asan e2e build-asan/parley
+step e2e e2e build/parley 0
+step e2e-asan e2e build-asan/parley 1
 
 [ -n "$failures" ] && echo "failed steps:$failures"
 echo "$passed passed, $failed failed"

@@ -9,7 +9,9 @@ import { startServer, launchBrowser, openParticipant, waitFor, waitReceivingFrom
 
 const ROOM = 'e2e';
 const LEAVE_BOUND_MS = 5000;
-const LATE_JOIN_BOUND_MS = 2000;
+// 2 s is the requirement, held in the release run; under ASan (several
+// times slower at ICE, DTLS and decoding) the bound only catches a hang.
+const LATE_JOIN_BOUND_MS = process.env.PARLEY_SANITIZED === '1' ? 5000 : 2000;
 
 let server, browser;
 const all = [];
