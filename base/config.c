@@ -50,6 +50,20 @@ static const struct key keys[] = {
 	STR(token_secret, "", "HS256 secret that signs join tokens; empty = a random one made once and kept in the database"),
 	STR(webhook_url, "", "http(s) URL that receives event POSTs; empty = no webhooks"),
 	STR(webhook_secret, "", "HMAC-SHA256 key for the X-Parley-Signature header of webhooks (required with webhook_url)"),
+	STR(sip_address, "127.0.0.1", "address of the SIP user agent (UDP, TCP, TLS) and of SIP callers' RTP"),
+	INT(sip_port, "5060", 0, 65535, "SIP port for UDP and TCP; 0 = no SIP dial-in"),
+	INT(sip_tls_port, "5061", 1, 65535, "SIP over TLS port, used when sip_tls_cert is set"),
+	STR(sip_tls_cert, "", "PEM certificate (chain) for SIP over TLS; empty = no TLS"),
+	STR(sip_tls_key, "", "PEM private key for sip_tls_cert"),
+	INT(sip_rtp_port_min, "0", 0, 65535, "lowest UDP port for SIP callers' RTP (RTCP on the next port); 0 = any"),
+	INT(sip_rtp_port_max, "0", 0, 65535, "highest UDP port for SIP callers' RTP; 0 = any"),
+	INT(sip_max_calls, "100", 1, 10000, "concurrent SIP calls; more get 503"),
+	INT(sip_media_timeout_s, "30", 5, 3600, "a SIP call that receives no RTP this long (except on hold) is hung up"),
+	STR(sip_numbers, "", "dialed numbers mapped to rooms: NUMBER=ROOM,...; empty = none"),
+	INT(sip_create_rooms, "0", 0, 1, "1 = a SIP call to a room nobody created makes it; 0 = 404"),
+	STR(sip_codecs, "opus,g722,pcmu,pcma", "SIP audio codecs accepted and offered, in preference order"),
+	STR(sip_srtp, "optional", "SDES-SRTP for SIP callers: optional (accept if offered) or off (RTP/SAVP offers get 488)"),
+	INT(sip_ring_ms, "0", 0, 10000, "how long SIP callers hear ringing (180) before the call is answered"),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -208,6 +222,15 @@ int config_load(struct config *cfg, int argc, char **argv)
 	if ((cfg->rtp_port_min == 0) != (cfg->rtp_port_max == 0) ||
 	    cfg->rtp_port_min > cfg->rtp_port_max) {
 		fprintf(stderr, "parley: rtp_port_min and rtp_port_max must both be set, min <= max\n");
+		return -EINVAL;
+	}
+	if ((cfg->sip_rtp_port_min == 0) != (cfg->sip_rtp_port_max == 0) ||
+	    cfg->sip_rtp_port_min > cfg->sip_rtp_port_max) {
+		fprintf(stderr, "parley: sip_rtp_port_min and sip_rtp_port_max must both be set, min <= max\n");
+		return -EINVAL;
+	}
+	if (strcmp(cfg->sip_srtp, "optional") && strcmp(cfg->sip_srtp, "off")) {
+		fprintf(stderr, "parley: sip_srtp must be optional or off\n");
 		return -EINVAL;
 	}
 	return 0;

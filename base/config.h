@@ -28,6 +28,21 @@ struct config {
 	char token_secret[256];    /* "" = generated once and kept in the database */
 	char webhook_url[512];     /* "" = no webhooks */
 	char webhook_secret[256];
+	/* SIP dial-in (sip/) */
+	char sip_address[64];
+	int sip_port;              /* 0 = no SIP */
+	int sip_tls_port;
+	char sip_tls_cert[512];    /* "" = no TLS */
+	char sip_tls_key[512];
+	int sip_rtp_port_min;      /* 0 = any */
+	int sip_rtp_port_max;
+	int sip_max_calls;
+	int sip_media_timeout_s;
+	char sip_numbers[1024];    /* "NUMBER=ROOM,..." */
+	int sip_create_rooms;      /* 0/1 */
+	char sip_codecs[128];      /* preference order */
+	char sip_srtp[16];         /* "optional" or "off" */
+	int sip_ring_ms;           /* 180 Ringing lasts this long before the 200 */
 };
 
 /* Defaults, then the file named by -c/--config (if any), then flags.

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "sfu/sfu.h"
 #include "sfu/worker.h"
+#include "sip/sip_ua.h"
 
 #define WEBHOOK_FLUSH_MS 2000
 
@@ -82,16 +83,20 @@ static int start_control(const struct config *cfg)
 	whip_start(directory);
 	if (ws_server_start(cfg, directory) || http_server_start(cfg))
 		return -EIO;
+	if (sip_start(cfg, directory))
+		return -EIO;
 	struct http_front_handlers front = { ws_server_adopt, http_server_add_connection };
 	return http_front_start(cfg->http_address, cfg->http_port, &front);
 }
 
 /* HTTP first: a request in flight may still wait on a worker, which must
- * be running to answer it. */
+ * be running to answer it. SIP hangs up its calls before the workers and
+ * the room directory go. */
 static void stop_all(void)
 {
 	http_front_stop();
 	http_server_stop();
+	sip_stop();
 	sfu_stop();
 	ws_server_close_sessions();
 	whip_stop();

@@ -78,8 +78,9 @@ export async function startServer({ extraArgs = [], startTimeout = 20000, dataDi
 	port = port || await freePort();
 	const ownDataDir = !dataDir;
 	dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'parley-data-'));
+	// SIP dial-in is off unless a test turns it on (its flags come later and win).
 	const args = ['--http-port', String(port), '--ice-addresses', '127.0.0.1', '--log', 'info',
-		'--data-dir', dataDir,
+		'--data-dir', dataDir, '--sip-port', '0',
 		...(process.env.PARLEY_ARGS ? process.env.PARLEY_ARGS.split(' ').filter(Boolean) : []), ...extraArgs];
 	const proc = spawn(PARLEY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'],
 		env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0', ...env } });

@@ -1,0 +1,372 @@
+/* SIP sockets on the SIP thread's GMainContext: see sip_transport.h. */
+#define _GNU_SOURCE
+#include "sip/sip_transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "sip/sip_framer.h"
+
+#define MAX_CONNECTIONS 512
+#define MAX_QUEUED (256 * 1024)   /* unsent bytes per connection before we drop it */
+
+struct conn {
+	struct sip_transport *t;
+	uint64_t id;
+	int fd;
+	GSource *src;
+	struct sip_origin origin;
+	char in[SIP_FRAMER_MAX_MESSAGE + 4096];
+	size_t in_len;
+	GByteArray *out;              /* queued while the socket is full */
+	bool dead;                    /* a send failed: closed at its next event */
+};
+
+struct sip_transport {
+	GMainContext *ctx;
+	int port;
+	int udp_fd, tcp_fd;
+	GSource *udp_src, *tcp_src;
+	GHashTable *conns;            /* id -> struct conn */
+	uint64_t next_id;
+	sip_transport_recv_fn *fn;
+	void *arg;
+};
+
+const char *sip_proto_name(enum sip_proto p)
+{
+	return p == SIP_PROTO_TCP ? "TCP" : "UDP";
+}
+
+int sip_transport_port(const struct sip_transport *t)
+{
+	return t->port;
+}
+
+int sip_sockaddr_from(const char *host, int port, struct sockaddr_storage *sa, socklen_t *len)
+{
+	memset(sa, 0, sizeof(*sa));
+	struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+	char h[64];
+	size_t n = strlen(host);
+	/* A Via or URI host may be an IPv6 reference in brackets. */
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(h)) {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = 0;
+		host = h;
+	}
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void sip_sockaddr_to(const struct sockaddr *sa, char ip[64], int *port)
+{
+	ip[0] = 0;
+	*port = 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &v4->sin_addr, ip, 64);
+		*port = ntohs(v4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &v6->sin6_addr, ip, 64);
+		*port = ntohs(v6->sin6_port);
+	}
+}
+
+static GSource *watch(struct sip_transport *t, int fd, GIOCondition cond, GUnixFDSourceFunc fn,
+		      void *arg)
+{
+	GSource *s = g_unix_fd_source_new(fd, cond);
+	g_source_set_callback(s, (GSourceFunc)(void (*)(void))fn, arg, NULL);
+	g_source_attach(s, t->ctx);
+	return s;
+}
+
+static void unwatch(GSource **s)
+{
+	if (*s) {
+		g_source_destroy(*s);
+		g_source_unref(*s);
+		*s = NULL;
+	}
+}
+
+/* ---- UDP ---- */
+
+static gboolean on_udp(int fd, GIOCondition cond, gpointer arg)
+{
+	struct sip_transport *t = arg;
+	char buf[65536];
+	for (int i = 0; i < 64; i++) {
+		struct sip_origin o = { .proto = SIP_PROTO_UDP };
+		o.peer_len = sizeof(o.peer);
+		ssize_t n = recvfrom(t->udp_fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&o.peer,
+				     &o.peer_len);
+		if (n < 0)
+			break;
+		/* A few bytes (NAT keep-alive CRLFs) are not a message. */
+		if (n < 4)
+			continue;
+		buf[n] = 0;
+		sip_sockaddr_to((struct sockaddr *)&o.peer, o.ip, &o.port);
+		t->fn(t->arg, buf, (size_t)n, &o);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- TCP ---- */
+
+static void conn_close(struct conn *c, const char *why)
+{
+	log_debug(LOGS_SIP, "TCP %s:%d closed: %s", c->origin.ip, c->origin.port, why);
+	g_hash_table_remove(c->t->conns, &c->id);
+}
+
+static void conn_free(gpointer p)
+{
+	struct conn *c = p;
+	unwatch(&c->src);
+	close(c->fd);
+	if (c->out)
+		g_byte_array_free(c->out, TRUE);
+	free(c);
+}
+
+static gboolean on_conn(int fd, GIOCondition cond, gpointer arg);
+
+static void conn_set_watch(struct conn *c)
+{
+	unwatch(&c->src);
+	GIOCondition cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
+	if ((c->out && c->out->len) || c->dead)
+		cond |= G_IO_OUT;   /* a dead connection wakes up to be closed */
+	c->src = watch(c->t, c->fd, cond, on_conn, c);
+}
+
+/* Hands every whole message in the buffer to the receiver. False when the
+ * stream is broken (the connection must close). */
+static bool conn_deliver(struct conn *c)
+{
+	for (;;) {
+		size_t skip;
+		long n = sip_framer_next(c->in, c->in_len, &skip);
+		if (n < 0)
+			return false;
+		if (n == 0) {
+			memmove(c->in, c->in + skip, c->in_len - skip);
+			c->in_len -= skip;
+			return true;
+		}
+		char saved = c->in[skip + n];
+		c->in[skip + n] = 0;
+		c->t->fn(c->t->arg, c->in + skip, (size_t)n, &c->origin);
+		c->in[skip + n] = saved;
+		size_t used = skip + (size_t)n;
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+	}
+}
+
+static bool conn_flush(struct conn *c)
+{
+	while (c->out && c->out->len) {
+		ssize_t n = send(c->fd, c->out->data, c->out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		g_byte_array_remove_range(c->out, 0, (guint)n);
+	}
+	return true;
+}
+
+static gboolean on_conn(int fd, GIOCondition cond, gpointer arg)
+{
+	struct conn *c = arg;
+	uint64_t id = c->id;
+	GHashTable *conns = c->t->conns;
+	if (c->dead || !conn_flush(c)) {
+		conn_close(c, "send failed");
+		return G_SOURCE_CONTINUE;   /* the source was destroyed with the connection */
+	}
+	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		conn_close(c, n == 0 ? "peer closed" : strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	if (n > 0) {
+		c->in_len += (size_t)n;
+		if (!conn_deliver(c)) {
+			log_warn(LOGS_SIP, "TCP %s:%d sent a message that cannot be framed; closing",
+				 c->origin.ip, c->origin.port);
+			conn_close(c, "bad framing");
+			return G_SOURCE_CONTINUE;
+		}
+	}
+	/* The receiver may have sent (and queued) on this connection. */
+	if (c->dead)
+		conn_close(c, "send failed");
+	else if (g_hash_table_lookup(conns, &id))
+		conn_set_watch(c);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_accept(int fd, GIOCondition cond, gpointer arg)
+{
+	struct sip_transport *t = arg;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	fd = accept4(t->tcp_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return G_SOURCE_CONTINUE;
+	if (g_hash_table_size(t->conns) >= MAX_CONNECTIONS) {
+		close(fd);
+		return G_SOURCE_CONTINUE;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return G_SOURCE_CONTINUE;
+	}
+	c->t = t;
+	c->fd = fd;
+	c->id = ++t->next_id;
+	c->origin.proto = SIP_PROTO_TCP;
+	c->origin.conn = c->id;
+	c->origin.peer = ss;
+	c->origin.peer_len = len;
+	sip_sockaddr_to((struct sockaddr *)&ss, c->origin.ip, &c->origin.port);
+	g_hash_table_insert(t->conns, &c->id, c);
+	conn_set_watch(c);
+	return G_SOURCE_CONTINUE;
+}
+
+static int conn_send(struct sip_transport *t, uint64_t id, const char *buf, size_t len)
+{
+	struct conn *c = g_hash_table_lookup(t->conns, &id);
+	if (!c)
+		return -ENOTCONN;
+	if (!c->out)
+		c->out = g_byte_array_new();
+	/* Closing here could free the connection under its own receive
+	 * callback: mark it, and its next event closes it. */
+	if (c->dead || c->out->len + len > MAX_QUEUED) {
+		c->dead = true;
+		return -ENOBUFS;
+	}
+	g_byte_array_append(c->out, (const guint8 *)buf, (guint)len);
+	if (!conn_flush(c)) {
+		c->dead = true;
+		return -EIO;
+	}
+	conn_set_watch(c);
+	return 0;
+}
+
+int sip_transport_send(struct sip_transport *t, const struct sip_origin *to, const char *host,
+		       int port, const char *buf, size_t len)
+{
+	if (to && to->proto == SIP_PROTO_TCP)
+		return conn_send(t, to->conn, buf, len);
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	const struct sockaddr *dst;
+	if (host && port > 0 && sip_sockaddr_from(host, port, &sa, &sl) == 0) {
+		dst = (struct sockaddr *)&sa;
+	} else if (to) {
+		dst = (const struct sockaddr *)&to->peer;
+		sl = to->peer_len;
+	} else {
+		return -EINVAL;
+	}
+	ssize_t n = sendto(t->udp_fd, buf, len, MSG_DONTWAIT, dst, sl);
+	return n == (ssize_t)len ? 0 : -errno;
+}
+
+/* ---- setup ---- */
+
+static int bind_socket(int type, const char *address, int port)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	if (sip_sockaddr_from(address, port, &sa, &sl))
+		return -EINVAL;
+	int fd = socket(sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sl) || (type == SOCK_STREAM && listen(fd, 64))) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int sip_transport_create(struct sip_transport **out, GMainContext *ctx, const char *address,
+			 int port, sip_transport_recv_fn *fn, void *arg)
+{
+	struct sip_transport *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->ctx = ctx;
+	t->port = port;
+	t->fn = fn;
+	t->arg = arg;
+	t->tcp_fd = -1;
+	t->conns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, conn_free);
+	t->udp_fd = bind_socket(SOCK_DGRAM, address, port);
+	if (t->udp_fd >= 0)
+		t->tcp_fd = bind_socket(SOCK_STREAM, address, port);
+	if (t->udp_fd < 0 || t->tcp_fd < 0) {
+		int e = t->udp_fd < 0 ? t->udp_fd : t->tcp_fd;
+		log_error(LOGS_SIP, "cannot listen for SIP on %s:%d: %s", address, port, strerror(-e));
+		sip_transport_destroy(t);
+		return e;
+	}
+	int rcvbuf = 1 << 20;
+	setsockopt(t->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	t->udp_src = watch(t, t->udp_fd, G_IO_IN, on_udp, t);
+	t->tcp_src = watch(t, t->tcp_fd, G_IO_IN, on_accept, t);
+	*out = t;
+	return 0;
+}
+
+void sip_transport_destroy(struct sip_transport *t)
+{
+	if (!t)
+		return;
+	unwatch(&t->udp_src);
+	unwatch(&t->tcp_src);
+	g_hash_table_destroy(t->conns);
+	if (t->udp_fd >= 0)
+		close(t->udp_fd);
+	if (t->tcp_fd >= 0)
+		close(t->tcp_fd);
+	free(t);
+}

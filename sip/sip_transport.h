@@ -1,0 +1,53 @@
+/* SIP's sockets: one UDP socket and one TCP listener on sip_address:sip_port,
+ * and the TCP connections callers open. Each socket is a GSource on the SIP
+ * thread's GMainContext; whole messages (datagrams, or framed by
+ * sip_framer on streams) go to one receive callback with where they came
+ * from. Sending never blocks: a stream that cannot take a message now keeps
+ * it queued (bounded) until the socket is writable.
+ *
+ * Owned by the user agent (sip_ua.c) and used only on the SIP thread. */
+#ifndef PARLEY_SIP_TRANSPORT_H
+#define PARLEY_SIP_TRANSPORT_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum sip_proto { SIP_PROTO_UDP, SIP_PROTO_TCP };
+
+/* Where a message came from, and so how to answer it. */
+struct sip_origin {
+	enum sip_proto proto;
+	uint64_t conn;                 /* TCP: the connection's id; 0 for UDP */
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	char ip[64];                   /* the peer's address, numeric */
+	int port;
+};
+
+struct sip_transport;
+
+typedef void sip_transport_recv_fn(void *arg, const char *buf, size_t len,
+				   const struct sip_origin *from);
+
+/* Binds UDP and TCP on address:port. Returns 0 or a negative errno (logged). */
+int sip_transport_create(struct sip_transport **out, GMainContext *ctx, const char *address,
+			 int port, sip_transport_recv_fn *fn, void *arg);
+void sip_transport_destroy(struct sip_transport *t);
+
+const char *sip_proto_name(enum sip_proto p);  /* "UDP", "TCP" as in Via */
+int sip_transport_port(const struct sip_transport *t);
+
+/* Sends buf. TCP: on the connection `to` names (-ENOTCONN when it has
+ * closed). UDP: to host:port when host is a numeric address, else to the
+ * peer in `to`. Returns 0 or a negative errno. */
+int sip_transport_send(struct sip_transport *t, const struct sip_origin *to, const char *host,
+		       int port, const char *buf, size_t len);
+
+/* Fills a sockaddr from a numeric host and a port. Returns 0 or -EINVAL. */
+int sip_sockaddr_from(const char *host, int port, struct sockaddr_storage *sa, socklen_t *len);
+/* The numeric address and port of sa. */
+void sip_sockaddr_to(const struct sockaddr *sa, char ip[64], int *port);
+
+#endif
