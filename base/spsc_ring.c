@@ -65,7 +65,7 @@ void spsc_ring_commit(struct spsc_ring *r)
 	atomic_store_explicit(&r->head, head + 1, memory_order_release);
 }
 
-const void *spsc_ring_peek(struct spsc_ring *r)
+void *spsc_ring_peek(struct spsc_ring *r)
 {
 	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	size_t head = atomic_load_explicit(&r->head, memory_order_acquire);

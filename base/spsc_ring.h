@@ -28,7 +28,7 @@ void spsc_ring_commit(struct spsc_ring *r);
 
 /* Popper side. The oldest record, or NULL when empty; it stays valid until
  * spsc_ring_release. */
-const void *spsc_ring_peek(struct spsc_ring *r);
+void *spsc_ring_peek(struct spsc_ring *r);
 void spsc_ring_release(struct spsc_ring *r);
 
 size_t spsc_ring_record_size(const struct spsc_ring *r);

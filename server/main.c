@@ -52,6 +52,9 @@ static void route_to_session(uint64_t session_id, char *json, bool close)
 	case SFU_SESSION_WHIP:
 		whip_on_session_message(session_id, json, close);
 		break;
+	case SFU_SESSION_SIP:
+		sip_on_session_message(session_id, json, close);
+		break;
 	default:
 		ws_server_post(session_id, json, close);
 		break;

@@ -173,6 +173,12 @@ int participant_create(struct participant **out, struct room *room,
 	p->ext_in = codec_own_ext_ids;
 	twcc_recorder_init(&p->twcc);
 	data_channels_init(&p->data, p);
+	/* A SIP caller has no transport nor m-sections: its voice comes from
+	 * the SIP thread (sfu_sip.c). */
+	if (p->kind == PARTICIPANT_SIP) {
+		*out = p;
+		return 0;
+	}
 	/* A WHIP client wrote the offer: its sections come from it (sfu_whip.c). */
 	if (p->kind != PARTICIPANT_WHIP) {
 		add_section(p, SECTION_PUBLISH, SDP_KIND_AUDIO);
@@ -227,6 +233,12 @@ void participant_destroy(struct participant *p)
 
 void participant_notify(struct participant *p, json_t *msg)
 {
+	/* A caller has no signaling channel; only its "bye" (sfu_send with
+	 * close) reaches the SIP thread. */
+	if (p->kind == PARTICIPANT_SIP) {
+		json_decref(msg);
+		return;
+	}
 	sfu_send(p->session_id, msg, false);
 }
 
@@ -258,7 +270,7 @@ void participant_renegotiate(struct participant *p)
 {
 	/* A WHIP session is one offer from the client and our answer: RFC 9725
 	 * has no way to send it another offer, and it subscribes to nothing. */
-	if (p->leaving || p->kind == PARTICIPANT_WHIP)
+	if (p->leaving || p->kind == PARTICIPANT_WHIP || p->kind == PARTICIPANT_SIP)
 		return;
 	p->renegotiate = true;
 	if (p->offer_outstanding || p->offer_idle)

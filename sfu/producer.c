@@ -11,6 +11,7 @@
 #include "sfu/consumer.h"
 #include "sfu/participant.h"
 #include "sfu/rtp/rtx_cache.h"
+#include "sfu/sfu_sip.h"
 #include "sfu/transport/transport.h"
 #include "sfu/worker.h"
 #include "sfu/room.h"
@@ -117,15 +118,17 @@ static void update_stats(struct producer *p, const struct rtp_view *v, int64_t n
 	p->last_transit = transit;
 }
 
-static void note_audio_level(struct producer *p, const struct rtp_view *v)
+/* Returns the packet's RFC 6464 level, or -1 when it carries none. */
+static int note_audio_level(struct producer *p, const struct rtp_view *v)
 {
 	const struct rtp_ext *e = rtp_find_ext(v, p->ext_in.audio_level);
 	uint8_t level;
 	bool voice;
-	if (e && rtp_ext_audio_level(e, &level, &voice) == 0) {
-		p->level_sum += 127u - level;
-		p->level_packets++;
-	}
+	if (!e || rtp_ext_audio_level(e, &level, &voice))
+		return -1;
+	p->level_sum += 127u - level;
+	p->level_packets++;
+	return level;
 }
 
 static void send_nacks(struct producer *p, int64_t now_us)
@@ -163,14 +166,17 @@ void producer_receive(struct producer *p, struct rtp_view *v, int64_t now_us)
 		return;
 	}
 	bool keyframe = false;
+	int level = -1;
 	if (p->kind == SDP_KIND_AUDIO) {
-		note_audio_level(p, v);
+		level = note_audio_level(p, v);
 	} else {
 		keyframe = rtp_is_keyframe(p->codec->id, v->data + v->payload_off, v->payload_len);
 		rtx_cache_put(p->cache, v->seq, v->data, v->len, now_us / 1000);
 	}
 	if (p->paused)
 		return;
+	if (p->kind == SDP_KIND_AUDIO && p->owner->room->sip_callers)
+		sfu_sip_tap(p->owner->room, p->ssrc, v, level);
 	for (unsigned i = 0; i < p->n_consumers; i++)
 		consumer_forward(p->consumers[i], v, keyframe, now_us);
 }

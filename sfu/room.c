@@ -10,6 +10,7 @@
 #include "sfu/participant.h"
 #include "sfu/producer.h"
 #include "sfu/sfu.h"
+#include "sfu/sfu_sip.h"
 #include "sfu/worker.h"
 
 #define TICK_MS 100
@@ -137,6 +138,8 @@ int room_add_participant(struct room *r, const struct participant_info *info)
 	if (p->can_subscribe)
 		subscribe_to_existing(r, p);
 	participant_renegotiate(p);
+	if (p->kind == PARTICIPANT_SIP && sfu_sip_attach(r, p))
+		log_error(LOGS_ROOM, "room %s: %s (%s) cannot publish its voice", r->name, p->id, p->name);
 	log_info(LOGS_ROOM, "room %s: %s (%s) joined, %u present", r->name, p->id, p->name,
 		 r->participants->len);
 	sfu_emit("participant_joined", json_pack("{s:s, s:o}", "room", r->name, "participant",
@@ -151,6 +154,8 @@ void room_remove_participant(struct room *r, struct participant *p, const char *
 	p->leaving = true;
 	if (r->speaker == p)
 		r->speaker = NULL;
+	if (p->kind == PARTICIPANT_SIP)
+		sfu_sip_detach(r, p);
 	log_info(LOGS_ROOM, "room %s: %s (%s) left: %s", r->name, p->id, p->name, reason);
 	const struct data_stats *ds = &p->data.stats;
 	if (ds->messages_in)

@@ -22,6 +22,7 @@ struct room {
 	unsigned ticks;
 	struct participant *speaker; /* current active speaker, not owned */
 	int64_t speaker_since_us;
+	unsigned sip_callers;       /* SIP participants: audio is tapped while > 0 (sfu_sip.h) */
 };
 
 /* The room with this name on worker w, created when missing. */

@@ -14,6 +14,7 @@
 #include "sfu/transport/dtls.h"
 #include "sfu/transport/sctp.h"
 #include "sfu/transport/srtp_session.h"
+#include "sfu/sfu_sip.h"
 #include "sfu/worker.h"
 
 static const struct config *config;
@@ -44,7 +45,10 @@ int sfu_start(const struct config *cfg, sfu_send_fn *send, sfu_event_fn *event)
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned workers = cfg->workers > 0 ? (unsigned)cfg->workers : (unsigned)(cores > 0 ? cores : 1);
-	return workers_start(workers);
+	int rc = workers_start(workers);
+	if (!rc && cfg->sip_port && sfu_sip_start())
+		rc = -EIO;
+	return rc;
 }
 
 static void end_rooms(struct worker *w)
@@ -65,6 +69,7 @@ static void end_rooms(struct worker *w)
 		room_destroy(r);
 	}
 	g_ptr_array_free(rooms, TRUE);
+	sfu_sip_worker_stopping(w->index);
 	const struct worker_stats *st = &w->stats;
 	log_info(LOGS_MAIN,
 		 "worker %u: %llu packets in, %llu out, %llu dropped, %llu NACKs answered with %llu "
@@ -77,6 +82,7 @@ static void end_rooms(struct worker *w)
 void sfu_stop(void)
 {
 	workers_stop(end_rooms);
+	sfu_sip_stop();
 	dtls_identity_destroy(identity);
 	identity = NULL;
 	srtp_session_library_shutdown();

@@ -51,6 +51,7 @@ struct sip_call {
 	struct room_seat seat;
 	bool in_room;
 	char caller[256];
+	char display[64];
 
 	struct sip_media *media;
 	struct sip_local_media local;
@@ -97,6 +98,8 @@ static const struct sip_media_callbacks media_cb = { media_audio, media_fill, me
 uint64_t sip_call_id(const struct sip_call *c) { return c->id; }
 const char *sip_call_room(const struct sip_call *c) { return c->room; }
 const char *sip_call_caller(const struct sip_call *c) { return c->caller; }
+const char *sip_call_display_name(const struct sip_call *c) { return c->display; }
+unsigned sip_call_worker(const struct sip_call *c) { return c->seat.worker; }
 void sip_call_set_user(struct sip_call *c, void *user) { c->user = user; }
 void *sip_call_user(const struct sip_call *c) { return c->user; }
 
@@ -145,7 +148,7 @@ static void end_call(struct sip_call *c, const char *reason)
 		 st ? st->rx_packets : 0, st ? st->tx_packets : 0, st ? st->rx_rtcp : 0,
 		 st ? st->tx_rtcp : 0);
 	if (c->answered_us && hooks.on_call_ended)
-		hooks.on_call_ended(c);
+		hooks.on_call_ended(c, reason);
 	if (c->in_room)
 		room_directory_leave(c->ua->dir, c->room, &c->seat, PARTICIPANT_SIP);
 	c->in_room = false;
@@ -373,6 +376,36 @@ static struct refusal route_call(struct sip_ua *ua, const osip_message_t *req, c
 	return (struct refusal){ 0, NULL };
 }
 
+/* Printable characters of src into dst, without quotes; cut to valid
+ * UTF-8 (it ends up in JSON). Returns the length. */
+static size_t copy_name(char *dst, size_t cap, const char *src)
+{
+	size_t j = 0;
+	for (size_t i = 0; src && src[i] && j + 1 < cap; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		if (ch != '"' && ch != '\\' && ch >= 0x20 && ch != 0x7f)
+			dst[j++] = (char)ch;
+	}
+	dst[j] = 0;
+	const char *end;
+	if (!g_utf8_validate(dst, (gssize)j, &end))
+		j = (size_t)(end - dst);
+	while (j && dst[j - 1] == ' ')
+		j--;
+	dst[j] = 0;
+	return j;
+}
+
+/* What the room shows: the display name, else the user part. */
+static void set_display_name(struct sip_call *c, const osip_from_t *from)
+{
+	if (from && copy_name(c->display, sizeof(c->display), from->displayname))
+		return;
+	if (from && from->url && copy_name(c->display, sizeof(c->display), from->url->username))
+		return;
+	snprintf(c->display, sizeof(c->display), "caller");
+}
+
 static void save_dialog(struct sip_call *c, const osip_message_t *req)
 {
 	char id[512];
@@ -403,6 +436,7 @@ static void save_dialog(struct sip_call *c, const osip_message_t *req)
 		snprintf(c->caller, sizeof(c->caller), "%s", from);
 		osip_free(from);
 	}
+	set_display_name(c, req->from);
 }
 
 static struct sip_call *call_new(struct sip_ua *ua, osip_transaction_t *tr, const osip_message_t *req)
@@ -726,10 +760,27 @@ void sip_calls_tick(struct sip_ua *ua, int64_t now_us)
 {
 	GHashTableIter it;
 	gpointer k, v;
+	if (hooks.on_tick)
+		hooks.on_tick(now_us);
 	g_hash_table_iter_init(&it, ua->calls);
 	while (g_hash_table_iter_next(&it, &k, &v))
 		if (((struct sip_call *)v)->state != SIP_CALL_ENDED)
 			call_tick(v, now_us);
+	if (hooks.on_tick_done)
+		hooks.on_tick_done();
+}
+
+struct sip_call *sip_call_find(struct sip_ua *ua, uint64_t id)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, ua->calls);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct sip_call *c = v;
+		if (c->id == id && c->state != SIP_CALL_ENDED)
+			return c;
+	}
+	return NULL;
 }
 
 void sip_calls_hangup_all(struct sip_ua *ua, const char *reason)

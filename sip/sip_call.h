@@ -20,9 +20,12 @@ struct sip_call_hooks {
 	void (*on_caller_audio)(struct sip_call *call, const int16_t *pcm48k, size_t samples);
 	/* Fills what the caller hears (48 kHz mono); false: comfort silence. */
 	bool (*fill_room_audio)(struct sip_call *call, int16_t *pcm48k, size_t samples);
-	/* The call is established in room / has ended (both may be NULL). */
+	/* The call is established in its room / has ended (reason as logged). */
 	void (*on_call_started)(struct sip_call *call);
-	void (*on_call_ended)(struct sip_call *call);
+	void (*on_call_ended)(struct sip_call *call, const char *reason);
+	/* Every 20 ms: before any call's media tick, and after the last. */
+	void (*on_tick)(int64_t now_us);
+	void (*on_tick_done)(void);
 };
 
 /* Sets the hooks (NULL members: no-ops). Call before sip_start. */
@@ -36,6 +39,9 @@ void sip_call_hangup(struct sip_call *call, const char *reason);
 uint64_t sip_call_id(const struct sip_call *call);      /* unique per process */
 const char *sip_call_room(const struct sip_call *call);
 const char *sip_call_caller(const struct sip_call *call); /* the From URI */
+/* The From display name, else the From user part ("+4930123456"), else "caller". */
+const char *sip_call_display_name(const struct sip_call *call);
+unsigned sip_call_worker(const struct sip_call *call);   /* the room's worker */
 void sip_call_set_user(struct sip_call *call, void *user);
 void *sip_call_user(const struct sip_call *call);
 

@@ -21,10 +21,10 @@
 #include "sip/sip_g722.h"
 #include "sip/sip_jitter.h"
 #include "sip/sip_opus.h"
+#include "sip/sip_pcm_queue.h"
 #include "sip/sip_transport.h"
 
 #define RTCP_INTERVAL_US (5 * G_USEC_PER_SEC)
-#define PCM_QUEUE (SIP_OPUS_MAX_SAMPLES + 2 * SIP_MEDIA_FRAME)
 #define PKT_MAX 1500
 
 struct sip_media {
@@ -49,8 +49,7 @@ struct sip_media {
 	struct sip_resampler up;
 	struct sip_g722_dec *g722_dec;
 	struct sip_opus_dec *opus_dec;
-	int16_t queue[PCM_QUEUE];      /* decoded 48 kHz audio waiting for its tick */
-	size_t queued;
+	struct sip_pcm_queue queue;
 	int64_t last_rx_us;
 	uint32_t remote_ssrc;
 	uint16_t max_seq;
@@ -269,19 +268,6 @@ static gboolean on_rtcp(int fd, GIOCondition cond, gpointer arg)
 
 /* ---- decode ---- */
 
-static void queue_push(struct sip_media *m, const int16_t *pcm, size_t n)
-{
-	if (n > PCM_QUEUE)
-		return;
-	if (m->queued + n > PCM_QUEUE) {   /* too far behind: drop the oldest */
-		size_t drop = m->queued + n - PCM_QUEUE;
-		memmove(m->queue, m->queue + drop, (m->queued - drop) * sizeof(int16_t));
-		m->queued -= drop;
-	}
-	memcpy(m->queue + m->queued, pcm, n * sizeof(int16_t));
-	m->queued += n;
-}
-
 /* PCM at 8 or 16 kHz: conceal or remember, then up to 48 kHz. */
 static void push_low_rate(struct sip_media *m, int16_t *pcm, size_t n, bool lost)
 {
@@ -292,7 +278,7 @@ static void push_low_rate(struct sip_media *m, int16_t *pcm, size_t n, bool lost
 	int16_t out[SIP_OPUS_MAX_SAMPLES];
 	int w = sip_resampler_process(&m->up, pcm, n, out, SIP_OPUS_MAX_SAMPLES);
 	if (w > 0)
-		queue_push(m, out, (size_t)w);
+		sip_pcm_queue_push(&m->queue, out, (size_t)w);
 }
 
 static void decode_part(struct sip_media *m, const struct sip_jitter_part *p)
@@ -327,7 +313,7 @@ static void decode_part(struct sip_media *m, const struct sip_jitter_part *p)
 			     : sip_opus_dec_decode(m->opus_dec, p->data, p->len, pcm,
 						   SIP_OPUS_MAX_SAMPLES);
 		if (w > 0)
-			queue_push(m, pcm, (size_t)w);
+			sip_pcm_queue_push(&m->queue, pcm, (size_t)w);
 		break;
 	}
 	default:
@@ -341,7 +327,7 @@ static void reset_decoders(struct sip_media *m)
 	sip_plc_init(&m->plc, m->choice.codec == SIP_CODEC_G722 ? 16000 : 8000);
 	if (m->opus_dec)
 		sip_opus_dec_reset(m->opus_dec);
-	m->queued = 0;
+	sip_pcm_queue_clear(&m->queue);
 }
 
 static void receive_tick(struct sip_media *m)
@@ -352,11 +338,9 @@ static void receive_tick(struct sip_media *m)
 		reset_decoders(m);
 	for (unsigned i = 0; i < out.n; i++)
 		decode_part(m, &out.parts[i]);
-	if (m->queued >= SIP_MEDIA_FRAME) {
-		m->cb->audio(m->owner, m->queue, SIP_MEDIA_FRAME);
-		m->queued -= SIP_MEDIA_FRAME;
-		memmove(m->queue, m->queue + SIP_MEDIA_FRAME, m->queued * sizeof(int16_t));
-	}
+	int16_t frame[SIP_MEDIA_FRAME];
+	if (sip_pcm_queue_pop(&m->queue, frame, SIP_MEDIA_FRAME))
+		m->cb->audio(m->owner, frame, SIP_MEDIA_FRAME);
 }
 
 /* ---- encode and send ---- */

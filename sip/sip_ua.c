@@ -21,8 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "base/log.h"
+#include "sfu/sfu.h"
+#include "sip/sip_bridge.h"
 #include "sip/sip_msg.h"
 #include "sip/sip_ua_internal.h"
 #include "sip/sip_via.h"
@@ -31,6 +34,7 @@
 #define TICK_US 20000
 
 static struct sip_ua *the_ua;
+static GMutex the_ua_lock;     /* the_ua as other threads see it (sip_on_session_message) */
 static char hostport[96];
 
 const char *sip_ua_hostport(const struct sip_ua *ua)
@@ -435,8 +439,11 @@ int sip_start(const struct config *cfg, struct room_directory *directory)
 	g_source_set_callback(ua->timer, on_timer, ua, NULL);
 	g_source_attach(ua->timer, ua->ctx);
 	ua->next_tick_us = g_get_monotonic_time();
+	sip_bridge_install();
 	ua->thread = g_thread_new("sip", thread_main, ua);
+	g_mutex_lock(&the_ua_lock);
 	the_ua = ua;
+	g_mutex_unlock(&the_ua_lock);
 	log_info(LOGS_SIP, "SIP on %s (UDP, TCP), up to %d calls", hostport, cfg->sip_max_calls);
 	return 0;
 }
@@ -446,6 +453,7 @@ static gboolean stop_on_thread(gpointer arg)
 	struct sip_ua *ua = arg;
 	sip_calls_hangup_all(ua, "server shutdown");
 	pump(ua);
+	sip_bridge_shutdown();
 	g_main_loop_quit(ua->loop);
 	return G_SOURCE_REMOVE;
 }
@@ -455,8 +463,51 @@ void sip_stop(void)
 	struct sip_ua *ua = the_ua;
 	if (!ua)
 		return;
+	g_mutex_lock(&the_ua_lock);
+	the_ua = NULL;
+	g_mutex_unlock(&the_ua_lock);
 	g_main_context_invoke(ua->ctx, stop_on_thread, ua);
 	g_thread_join(ua->thread);
 	ua_free(ua);
-	the_ua = NULL;
+}
+
+/* ---- the room ends a call ---- */
+
+struct hangup {
+	struct sip_ua *ua;
+	uint64_t call;
+	char reason[32];
+};
+
+static gboolean hangup_on_thread(gpointer arg)
+{
+	struct hangup *h = arg;
+	struct sip_call *c = sip_call_find(h->ua, h->call);
+	if (c) {
+		sip_call_hangup(c, h->reason);
+		pump(h->ua);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+void sip_on_session_message(uint64_t session_id, char *json, bool close)
+{
+	json_t *msg = close && json ? json_loads(json, 0, NULL) : NULL;
+	free(json);
+	if (!close)
+		return;
+	struct hangup *h = calloc(1, sizeof(*h));
+	if (!h)
+		abort();
+	h->call = session_id & 0xffffffffffffffULL;
+	const char *reason = json_string_value(json_object_get(msg, "reason"));
+	snprintf(h->reason, sizeof(h->reason), "%s", reason ? reason : "removed");
+	json_decref(msg);
+	g_mutex_lock(&the_ua_lock);
+	h->ua = the_ua;
+	if (h->ua)
+		g_main_context_invoke_full(h->ua->ctx, G_PRIORITY_DEFAULT, hangup_on_thread, h, free);
+	else
+		free(h);
+	g_mutex_unlock(&the_ua_lock);
 }

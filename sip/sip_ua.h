@@ -10,6 +10,9 @@
 #define PARLEY_SIP_UA_H
 
 #include "api/room_directory.h"
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "base/config.h"
 
 /* Binds the SIP sockets and starts the SIP thread; a no-op returning 0 when
@@ -19,5 +22,10 @@ int sip_start(const struct config *cfg, struct room_directory *directory);
 /* Hangs up every call (BYE), stops the thread and frees everything. Safe
  * when sip_start failed or did nothing. */
 void sip_stop(void);
+
+/* A room's message for a caller's session (sfu_send_fn, on a worker): a
+ * close ("bye": removed, room ended, shutdown) hangs the call up with BYE;
+ * anything else is dropped. Safe before sip_start and after sip_stop. */
+void sip_on_session_message(uint64_t session_id, char *json, bool close);
 
 #endif

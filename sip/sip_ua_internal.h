@@ -57,6 +57,8 @@ void sip_call_forget_transaction(struct sip_ua *ua, osip_transaction_t *tr);
 void sip_calls_tick(struct sip_ua *ua, int64_t now_us);
 void sip_calls_sweep(struct sip_ua *ua);     /* frees ended calls */
 void sip_calls_hangup_all(struct sip_ua *ua, const char *reason);
+/* The live call with this sip_call_id, or NULL. */
+struct sip_call *sip_call_find(struct sip_ua *ua, uint64_t id);
 void sip_call_free(gpointer call);
 
 #endif

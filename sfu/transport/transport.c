@@ -589,7 +589,7 @@ const char *transport_srtp_profile(const struct transport *t)
 
 static int send_protected(struct transport *t, uint8_t *buf, size_t len, size_t cap, bool rtcp)
 {
-	if (!t->srtp || !t->ice_ready)
+	if (!t || !t->srtp || !t->ice_ready)   /* NULL: a SIP participant's */
 		return -ENOTCONN;
 	int rc = rtcp ? srtp_session_protect_rtcp(t->srtp, buf, &len, cap)
 		      : srtp_session_protect(t->srtp, buf, &len, cap);

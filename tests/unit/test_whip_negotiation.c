@@ -19,6 +19,7 @@
 
 #include "sfu/participant.h"
 #include "sfu/producer.h"
+#include "sfu/room.h"
 #include "sfu/sdp.h"
 #include "sfu/sfu.h"
 #include "sfu/sfu_whip.h"
@@ -533,6 +534,8 @@ static size_t rtp_with_ext(uint8_t *buf, uint8_t pt, uint16_t seq, uint32_t ssrc
 static void test_packet_numbering(void **state)
 {
 	struct participant *owner = calloc(1, sizeof(*owner));
+	struct room room = { .name = "pkt" };   /* no callers: nothing is tapped */
+	owner->room = &room;
 	g_strlcpy(owner->id, "w-pkt", sizeof(owner->id));
 	struct producer *audio = NULL, *video = NULL;
 	const struct codec *h264 = codec_by_pt(102);
