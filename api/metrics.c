@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "api/webhook.h"
+#include "sfu/sfu_sip.h"
 #include "sfu/participant.h"
 #include "sfu/worker.h"
+#include "sip/sip_ua.h"
 
 static struct room_directory *directory;
 
@@ -97,6 +99,21 @@ static void webhooks(GString *s)
 	counter(s, "parley_webhooks_retries_total", "Webhook delivery retries.", c.retries);
 }
 
+static void sip(GString *s)
+{
+	struct sip_counters c;
+	struct sfu_sip_stats b;
+	sip_read_counters(&c);
+	sfu_sip_read_stats(&b);
+	gauge(s, "parley_sip_calls", "SIP calls answered and not ended.", (double)c.calls_active);
+	counter(s, "parley_sip_calls_answered_total", "SIP calls answered.", c.calls_answered);
+	counter(s, "parley_sip_calls_refused_total", "INVITEs refused with a 4xx or 5xx.", c.calls_refused);
+	counter(s, "parley_sip_malformed_total", "SIP messages dropped because they did not parse.", c.malformed);
+	counter(s, "parley_sip_audio_dropped_total",
+		"Audio packets dropped between media workers and the SIP thread (a ring was full).",
+		b.to_sip_dropped + b.to_worker_dropped);
+}
+
 static void process(GString *s)
 {
 	struct rusage ru;
@@ -126,6 +143,7 @@ void metrics_handle(const struct http_request *req, struct http_response *resp)
 	rooms(s);
 	media(s);
 	webhooks(s);
+	sip(s);
 	process(s);
 	http_respond_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", s->str, s->len);
 	g_string_free(s, TRUE);

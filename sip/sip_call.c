@@ -147,8 +147,11 @@ static void end_call(struct sip_call *c, const char *reason)
 		 c->id, c->caller, c->room, codec_desc(c, codec, sizeof(codec)), secs, reason,
 		 st ? st->rx_packets : 0, st ? st->tx_packets : 0, st ? st->rx_rtcp : 0,
 		 st ? st->tx_rtcp : 0);
-	if (c->answered_us && hooks.on_call_ended)
-		hooks.on_call_ended(c, reason);
+	if (c->answered_us) {
+		sip_count(SIP_COUNT_ACTIVE, -1);
+		if (hooks.on_call_ended)
+			hooks.on_call_ended(c, reason);
+	}
 	if (c->in_room)
 		room_directory_leave(c->ua->dir, c->room, &c->seat, PARTICIPANT_SIP);
 	c->in_room = false;
@@ -478,6 +481,7 @@ static void refuse(struct sip_ua *ua, osip_transaction_t *tr, const osip_message
 		 req->req_uri->username ? req->req_uri->username : "?", code, reason,
 		 detail ? ": " : "", detail ? detail : "");
 	osip_free(from);
+	sip_count(SIP_COUNT_REFUSED, 1);
 	osip_message_t *r = sip_msg_response(req, code, reason, tag);
 	if (!r)
 		return;
@@ -566,6 +570,8 @@ static void answer(struct sip_call *c)
 		return;
 	send_200(c, c->invite_tr, c->invite_tr->orig_request, c->local_sdp);
 	c->answered_us = g_get_monotonic_time();
+	sip_count(SIP_COUNT_ANSWERED, 1);
+	sip_count(SIP_COUNT_ACTIVE, 1);
 	char codec[96];
 	log_info(LOGS_SIP, "call %" PRIu64 " started: from %s, room %s, codec %s, %s from %s:%d, rtp port %u",
 		 c->id, c->caller, c->room,

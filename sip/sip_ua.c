@@ -18,6 +18,7 @@
 #include "sip/sip_ua.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,21 @@
 
 #define TIMER_MS 10
 #define TICK_US 20000
+
+static _Atomic int64_t counters[SIP_COUNTERS];
+
+void sip_count(enum sip_counter which, int64_t delta)
+{
+	atomic_fetch_add_explicit(&counters[which], delta, memory_order_relaxed);
+}
+
+void sip_read_counters(struct sip_counters *out)
+{
+	out->calls_active = (uint64_t)atomic_load_explicit(&counters[SIP_COUNT_ACTIVE], memory_order_relaxed);
+	out->calls_answered = (uint64_t)atomic_load_explicit(&counters[SIP_COUNT_ANSWERED], memory_order_relaxed);
+	out->calls_refused = (uint64_t)atomic_load_explicit(&counters[SIP_COUNT_REFUSED], memory_order_relaxed);
+	out->malformed = (uint64_t)atomic_load_explicit(&counters[SIP_COUNT_MALFORMED], memory_order_relaxed);
+}
 
 static struct sip_ua *the_ua;
 static GMutex the_ua_lock;     /* the_ua as other threads see it (sip_on_session_message) */
@@ -255,7 +271,7 @@ static void on_message(void *arg, const char *buf, size_t len, const struct sip_
 	struct sip_ua *ua = arg;
 	osip_event_t *ev = osip_parse(buf, len);
 	if (!ev || !ev->sip) {
-		ua->malformed++;
+		sip_count(SIP_COUNT_MALFORMED, 1);
 		log_debug(LOGS_SIP, "unparsable %zu-byte message from %s:%d dropped", len, from->ip,
 			  from->port);
 		if (ev)

@@ -23,6 +23,15 @@ int sip_start(const struct config *cfg, struct room_directory *directory);
  * when sip_start failed or did nothing. */
 void sip_stop(void);
 
+/* Counters for metrics, readable from any thread. */
+struct sip_counters {
+	uint64_t calls_active;      /* answered and not ended */
+	uint64_t calls_answered;    /* since start */
+	uint64_t calls_refused;     /* final 4xx/5xx to an INVITE */
+	uint64_t malformed;         /* messages dropped unparsed */
+};
+void sip_read_counters(struct sip_counters *out);
+
 /* A room's message for a caller's session (sfu_send_fn, on a worker): a
  * close ("bye": removed, room ended, shutdown) hangs the call up with BYE;
  * anything else is dropped. Safe before sip_start and after sip_stop. */

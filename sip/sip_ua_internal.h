@@ -32,8 +32,12 @@ struct sip_ua {
 	GSource *timer;
 	int64_t next_tick_us;
 	uint64_t next_call_id;
-	uint64_t malformed;               /* messages dropped unparsed */
 };
+
+enum sip_counter { SIP_COUNT_ACTIVE, SIP_COUNT_ANSWERED, SIP_COUNT_REFUSED, SIP_COUNT_MALFORMED,
+		   SIP_COUNTERS };
+/* Adds delta to a counter (relaxed atomics: metrics read them). */
+void sip_count(enum sip_counter which, int64_t delta);
 
 /* Hands a response to its server transaction and lets libosip2 send it. */
 void sip_ua_respond(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t *resp);
