@@ -40,7 +40,7 @@ static const struct key keys[] = {
 	INT(rtp_port_max, "0", 0, 65535, "highest UDP port for media; 0 = any"),
 	INT(workers, "0", 0, 64, "media worker threads; 0 = one per core"),
 	STR(log, "info", "log levels: LEVEL[,SUBSYS=LEVEL...]; levels error warn info debug; subsystems main ice dtls srtp rtp room signal http sip"),
-	INT(max_participants, "32", 1, 32, "participants per room (each one receives every other's audio and video, and SDP is capped at 64 m-sections)"),
+	INT(max_participants, "32", 1, 1000, "participants per room (a session receives at most 62 tracks: beyond 31 publishers, later joiners miss some)"),
 	INT(max_video_bitrate_kbps, "2500", 100, 20000, "video bitrate cap sent to publishers (REMB)"),
 	STR(video_codecs, "vp8,vp9,h264,av1", "video codecs offered, in preference order"),
 	INT(ice_timeout_s, "30", 5, 3600, "a participant whose media has not connected this long after joining is dropped"),

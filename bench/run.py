@@ -97,8 +97,11 @@ class Server:
     def start(self):
         logf = open(os.path.join(self.dir, 'server.log'), 'w')
         if self.kind == 'parley':
+            # Fan-out subscribers publish nothing, so a room far above the
+            # default 32 still gives every one of them the publisher's tracks.
             cmd = [self.args.parley_bin, '--http-port', str(self.port), '--ice-addresses', '127.0.0.1',
-                   '--data-dir', os.path.join(self.dir, 'data'), '--log', 'warn'] + self.args.parley_args.split()
+                   '--data-dir', os.path.join(self.dir, 'data'), '--log', 'warn',
+                   '--max-participants', '1000'] + self.args.parley_args.split()
         else:
             cmd = ['janus', '-C', self.janus_config(), '-F', self.dir, '-o']
         self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, cwd=self.dir)
