@@ -37,24 +37,37 @@ unit() {
 	(cd "$1" && ctest --output-on-failure --timeout 120)
 }
 
+fuzz_one() {
+	target=$1
+	name=$(basename "$target" | sed 's/^fuzz_//')
+	corpus=$(mktemp -d)
+	cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
+	if "$target" -max_total_time="$FUZZ_SECONDS" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix=build-fuzz/"$name"- "$corpus" 2>build-fuzz/"$name".log; then
+		echo "--- fuzz $name for ${FUZZ_SECONDS}s: $(grep -E "stat::number_of_executed_units" build-fuzz/"$name".log)"
+	else
+		echo "--- fuzz $name FAILED"
+		tail -40 build-fuzz/"$name".log
+		touch build-fuzz/"$name".failed
+	fi
+	rm -rf "$corpus"
+}
+
+# One target per core at a time: each is single-threaded.
 fuzz() {
-	ok=0
+	rm -f build-fuzz/*.failed
+	running=0
 	for target in build-fuzz/fuzz_*; do
 		[ -x "$target" ] || continue
-		name=$(basename "$target" | sed 's/^fuzz_//')
-		corpus=$(mktemp -d)
-		cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
-		echo "--- fuzz $name for ${FUZZ_SECONDS}s"
-		if ! "$target" -max_total_time="$FUZZ_SECONDS" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=1 -artifact_prefix=build-fuzz/"$name"- "$corpus" 2>build-fuzz/"$name".log; then
-			tail -40 build-fuzz/"$name".log
-			ok=1
-		else
-			grep -E "stat::number_of_executed_units" build-fuzz/"$name".log
+		fuzz_one "$target" &
+		running=$((running + 1))
+		if [ "$running" -ge "$JOBS" ]; then
+			wait
+			running=0
 		fi
-		rm -rf "$corpus"
 	done
-	return $ok
+	wait
+	! ls build-fuzz/*.failed >/dev/null 2>&1
 }
 
 # PARLEY_SANITIZED tells the few latency bounds that the server runs several
