@@ -189,6 +189,7 @@ int sfu_sip_attach(struct room *r, struct participant *p)
 	if (rc)
 		return rc;
 	r->sip_callers++;
+	p->connected = true;   /* the call is up: its media flows through the SIP thread */
 	log_info(LOGS_ROOM, "room %s participant %s publishes audio opus (SIP caller)", r->name, p->id);
 	room_on_producer(r, p->audio);
 	return 0;
