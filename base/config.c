@@ -52,7 +52,7 @@ static const struct key keys[] = {
 	STR(webhook_secret, "", "HMAC-SHA256 key for the X-Parley-Signature header of webhooks (required with webhook_url)"),
 	STR(sip_address, "127.0.0.1", "address of the SIP user agent (UDP, TCP, TLS) and of SIP callers' RTP"),
 	INT(sip_port, "5060", 0, 65535, "SIP port for UDP and TCP; 0 = no SIP dial-in"),
-	INT(sip_tls_port, "5061", 1, 65535, "SIP over TLS port, used when sip_tls_cert is set"),
+	INT(sip_tls_port, "5061", 1, 65535, "SIP over TLS port, used when sip_tls_cert and sip_tls_key are set"),
 	STR(sip_tls_cert, "", "PEM certificate (chain) for SIP over TLS; empty = no TLS"),
 	STR(sip_tls_key, "", "PEM private key for sip_tls_cert"),
 	INT(sip_rtp_port_min, "0", 0, 65535, "lowest UDP port for SIP callers' RTP (RTCP on the next port); 0 = any"),
@@ -227,6 +227,14 @@ int config_load(struct config *cfg, int argc, char **argv)
 	if ((cfg->sip_rtp_port_min == 0) != (cfg->sip_rtp_port_max == 0) ||
 	    cfg->sip_rtp_port_min > cfg->sip_rtp_port_max) {
 		fprintf(stderr, "parley: sip_rtp_port_min and sip_rtp_port_max must both be set, min <= max\n");
+		return -EINVAL;
+	}
+	if (!cfg->sip_tls_cert[0] != !cfg->sip_tls_key[0]) {
+		fprintf(stderr, "parley: sip_tls_cert and sip_tls_key go together: set both or neither\n");
+		return -EINVAL;
+	}
+	if (cfg->sip_tls_cert[0] && cfg->sip_port && cfg->sip_tls_port == cfg->sip_port) {
+		fprintf(stderr, "parley: sip_tls_port must differ from sip_port (TCP listens there)\n");
 		return -EINVAL;
 	}
 	if (strcmp(cfg->sip_srtp, "optional") && strcmp(cfg->sip_srtp, "off")) {

@@ -206,8 +206,8 @@ void sip_call_forget_transaction(struct sip_ua *ua, osip_transaction_t *tr)
 static void add_contact(const struct sip_call *c, osip_message_t *m)
 {
 	char contact[160];
-	snprintf(contact, sizeof(contact), "<sip:parley@%s%s>", sip_ua_hostport(c->ua),
-		 c->origin.proto == SIP_PROTO_TCP ? ";transport=tcp" : "");
+	snprintf(contact, sizeof(contact), "<sip:parley@%s%s>",
+		 sip_ua_hostport(c->ua, c->origin.proto), sip_proto_uri_param(c->origin.proto));
 	osip_message_set_contact(m, contact);
 }
 
@@ -226,7 +226,7 @@ static void send_bye(struct sip_call *c)
 	char via[256], branch[32];
 	snprintf(branch, sizeof(branch), "z9hG4bK%08x%08x", g_random_int(), g_random_int());
 	snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", sip_proto_name(c->origin.proto),
-		 sip_ua_hostport(c->ua), branch);
+		 sip_ua_hostport(c->ua, c->origin.proto), branch);
 	struct sip_msg_dialog d = {
 		.method = "BYE", .target = c->remote_target, .from = c->local_hdr,
 		.to = c->remote_hdr, .call_id = c->call_id, .cseq = ++c->local_cseq, .via = via,

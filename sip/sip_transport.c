@@ -1,4 +1,10 @@
-/* SIP sockets on the SIP thread's GMainContext: see sip_transport.h. */
+/* SIP sockets on the SIP thread's GMainContext: see sip_transport.h.
+ *
+ * TLS connections are TCP connections with a sip_tls session in front of
+ * their reads and writes. Until its handshake is done a TLS connection only
+ * advances the handshake; it is dropped when the handshake fails or has not
+ * finished within HANDSHAKE_TIMEOUT_S, and at most MAX_HANDSHAKES may be in
+ * progress at once, so idle or slow clients cannot use up the connections. */
 #define _GNU_SOURCE
 #include "sip/sip_transport.h"
 
@@ -16,9 +22,12 @@
 
 #include "base/log.h"
 #include "sip/sip_framer.h"
+#include "sip/sip_tls.h"
 
 #define MAX_CONNECTIONS 512
 #define MAX_QUEUED (256 * 1024)   /* unsent bytes per connection before we drop it */
+#define MAX_HANDSHAKES 64
+#define HANDSHAKE_TIMEOUT_S 10
 
 struct conn {
 	struct sip_transport *t;
@@ -30,14 +39,18 @@ struct conn {
 	size_t in_len;
 	GByteArray *out;              /* queued while the socket is full */
 	bool dead;                    /* a send failed: closed at its next event */
+	struct sip_tls_conn *tls;     /* TLS only, owned */
+	GSource *handshake_timer;     /* TLS until the handshake is done */
 };
 
 struct sip_transport {
 	GMainContext *ctx;
-	int port;
-	int udp_fd, tcp_fd;
-	GSource *udp_src, *tcp_src;
+	int port, tls_port;
+	int udp_fd, tcp_fd, tls_fd;
+	GSource *udp_src, *tcp_src, *tls_src;
+	struct sip_tls_ctx *tls;      /* NULL without TLS */
 	GHashTable *conns;            /* id -> struct conn */
+	unsigned handshakes;          /* connections whose TLS handshake is in progress */
 	uint64_t next_id;
 	sip_transport_recv_fn *fn;
 	void *arg;
@@ -45,12 +58,17 @@ struct sip_transport {
 
 const char *sip_proto_name(enum sip_proto p)
 {
-	return p == SIP_PROTO_TCP ? "TCP" : "UDP";
+	return p == SIP_PROTO_TLS ? "TLS" : p == SIP_PROTO_TCP ? "TCP" : "UDP";
 }
 
-int sip_transport_port(const struct sip_transport *t)
+const char *sip_proto_uri_param(enum sip_proto p)
 {
-	return t->port;
+	return p == SIP_PROTO_TLS ? ";transport=tls" : p == SIP_PROTO_TCP ? ";transport=tcp" : "";
+}
+
+int sip_transport_port(const struct sip_transport *t, enum sip_proto p)
+{
+	return p == SIP_PROTO_TLS ? t->tls_port : t->port;
 }
 
 int sip_sockaddr_from(const char *host, int port, struct sockaddr_storage *sa, socklen_t *len)
@@ -137,18 +155,29 @@ static gboolean on_udp(int fd, GIOCondition cond, gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
-/* ---- TCP ---- */
+/* ---- TCP and TLS ---- */
 
 static void conn_close(struct conn *c, const char *why)
 {
-	log_debug(LOGS_SIP, "TCP %s:%d closed: %s", c->origin.ip, c->origin.port, why);
+	log_debug(LOGS_SIP, "%s %s:%d closed: %s", sip_proto_name(c->origin.proto), c->origin.ip,
+		  c->origin.port, why);
 	g_hash_table_remove(c->t->conns, &c->id);
+}
+
+static void handshake_over(struct conn *c)
+{
+	if (c->handshake_timer) {
+		unwatch(&c->handshake_timer);
+		c->t->handshakes--;
+	}
 }
 
 static void conn_free(gpointer p)
 {
 	struct conn *c = p;
 	unwatch(&c->src);
+	handshake_over(c);
+	sip_tls_conn_destroy(c->tls);
 	close(c->fd);
 	if (c->out)
 		g_byte_array_free(c->out, TRUE);
@@ -161,8 +190,11 @@ static void conn_set_watch(struct conn *c)
 {
 	unwatch(&c->src);
 	GIOCondition cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
-	if ((c->out && c->out->len) || c->dead)
-		cond |= G_IO_OUT;   /* a dead connection wakes up to be closed */
+	/* A dead connection wakes up to be closed, and one whose TLS session
+	 * holds decrypted input to read it. */
+	if ((c->out && c->out->len) || c->dead ||
+	    (c->tls && (sip_tls_conn_wants_write(c->tls) || sip_tls_conn_has_pending(c->tls))))
+		cond |= G_IO_OUT;
 	c->src = watch(c->t, c->fd, cond, on_conn, c);
 }
 
@@ -190,15 +222,64 @@ static bool conn_deliver(struct conn *c)
 	}
 }
 
+static ssize_t sock_result(ssize_t n)
+{
+	if (n >= 0)
+		return n;
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
+}
+
+/* recv and send for either kind of stream: bytes, 0 (peer closed, reads
+ * only), or a negative errno (-EAGAIN: wait for the socket). */
+static ssize_t conn_read(struct conn *c, void *buf, size_t len)
+{
+	if (c->tls)
+		return sip_tls_read(c->tls, buf, len);
+	return sock_result(recv(c->fd, buf, len, MSG_DONTWAIT));
+}
+
+static ssize_t conn_write(struct conn *c, const void *buf, size_t len)
+{
+	if (c->tls)
+		return sip_tls_write(c->tls, buf, len);
+	return sock_result(send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
 static bool conn_flush(struct conn *c)
 {
 	while (c->out && c->out->len) {
-		ssize_t n = send(c->fd, c->out->data, c->out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = conn_write(c, c->out->data, c->out->len);
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK;
+			return n == -EAGAIN;
 		g_byte_array_remove_range(c->out, 0, (guint)n);
 	}
 	return true;
+}
+
+/* Advances a TLS handshake. False when the connection must close. */
+static bool conn_handshake(struct conn *c)
+{
+	int rc = sip_tls_handshake(c->tls);
+	if (rc == -EAGAIN)
+		return true;
+	if (rc) {
+		log_info(LOGS_SIP, "TLS handshake with %s:%d failed: %s", c->origin.ip,
+			 c->origin.port, sip_tls_conn_error(c->tls));
+		return false;
+	}
+	handshake_over(c);
+	log_debug(LOGS_SIP, "TLS %s:%d connected (%s)", c->origin.ip, c->origin.port,
+		  sip_tls_conn_version(c->tls));
+	return true;
+}
+
+static gboolean on_handshake_timeout(gpointer arg)
+{
+	struct conn *c = arg;
+	log_info(LOGS_SIP, "TLS handshake with %s:%d not done after %d s; closing", c->origin.ip,
+		 c->origin.port, HANDSHAKE_TIMEOUT_S);
+	conn_close(c, "handshake timeout");   /* destroys this source too */
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean on_conn(int fd, GIOCondition cond, gpointer arg)
@@ -206,20 +287,31 @@ static gboolean on_conn(int fd, GIOCondition cond, gpointer arg)
 	struct conn *c = arg;
 	uint64_t id = c->id;
 	GHashTable *conns = c->t->conns;
+	if (c->handshake_timer) {
+		if (!conn_handshake(c)) {
+			conn_close(c, "handshake failed");
+			return G_SOURCE_CONTINUE;   /* the source was destroyed with the connection */
+		}
+		if (c->handshake_timer) {
+			conn_set_watch(c);
+			return G_SOURCE_CONTINUE;
+		}
+	}
 	if (c->dead || !conn_flush(c)) {
 		conn_close(c, "send failed");
-		return G_SOURCE_CONTINUE;   /* the source was destroyed with the connection */
+		return G_SOURCE_CONTINUE;
 	}
-	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-		conn_close(c, n == 0 ? "peer closed" : strerror(errno));
+	ssize_t n = conn_read(c, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len);
+	if (n == 0 || (n < 0 && n != -EAGAIN)) {
+		conn_close(c, n == 0 ? "peer closed"
+			   : c->tls ? sip_tls_conn_error(c->tls) : strerror((int)-n));
 		return G_SOURCE_CONTINUE;
 	}
 	if (n > 0) {
 		c->in_len += (size_t)n;
 		if (!conn_deliver(c)) {
-			log_warn(LOGS_SIP, "TCP %s:%d sent a message that cannot be framed; closing",
-				 c->origin.ip, c->origin.port);
+			log_warn(LOGS_SIP, "%s %s:%d sent a message that cannot be framed; closing",
+				 sip_proto_name(c->origin.proto), c->origin.ip, c->origin.port);
 			conn_close(c, "bad framing");
 			return G_SOURCE_CONTINUE;
 		}
@@ -232,35 +324,53 @@ static gboolean on_conn(int fd, GIOCondition cond, gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_accept(int fd, GIOCondition cond, gpointer arg)
+static void accept_conn(struct sip_transport *t, int listen_fd, enum sip_proto proto)
 {
-	struct sip_transport *t = arg;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	fd = accept4(t->tcp_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return G_SOURCE_CONTINUE;
-	if (g_hash_table_size(t->conns) >= MAX_CONNECTIONS) {
+		return;
+	if (g_hash_table_size(t->conns) >= MAX_CONNECTIONS ||
+	    (proto == SIP_PROTO_TLS && t->handshakes >= MAX_HANDSHAKES)) {
 		close(fd);
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct conn *c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (!c || (proto == SIP_PROTO_TLS && sip_tls_conn_create(&c->tls, t->tls, fd))) {
+		free(c);
 		close(fd);
-		return G_SOURCE_CONTINUE;
+		return;
 	}
 	c->t = t;
 	c->fd = fd;
 	c->id = ++t->next_id;
-	c->origin.proto = SIP_PROTO_TCP;
+	c->origin.proto = proto;
 	c->origin.conn = c->id;
 	c->origin.peer = ss;
 	c->origin.peer_len = len;
 	sip_sockaddr_to((struct sockaddr *)&ss, c->origin.ip, &c->origin.port);
+	if (c->tls) {
+		c->handshake_timer = g_timeout_source_new_seconds(HANDSHAKE_TIMEOUT_S);
+		g_source_set_callback(c->handshake_timer, on_handshake_timeout, c, NULL);
+		g_source_attach(c->handshake_timer, t->ctx);
+		t->handshakes++;
+	}
 	g_hash_table_insert(t->conns, &c->id, c);
 	conn_set_watch(c);
+}
+
+static gboolean on_accept_tcp(int fd, GIOCondition cond, gpointer arg)
+{
+	accept_conn(arg, fd, SIP_PROTO_TCP);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_accept_tls(int fd, GIOCondition cond, gpointer arg)
+{
+	accept_conn(arg, fd, SIP_PROTO_TLS);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -289,7 +399,7 @@ static int conn_send(struct sip_transport *t, uint64_t id, const char *buf, size
 int sip_transport_send(struct sip_transport *t, const struct sip_origin *to, const char *host,
 		       int port, const char *buf, size_t len)
 {
-	if (to && to->proto == SIP_PROTO_TCP)
+	if (to && to->proto != SIP_PROTO_UDP)
 		return conn_send(t, to->conn, buf, len);
 	struct sockaddr_storage sa;
 	socklen_t sl;
@@ -339,6 +449,7 @@ int sip_transport_create(struct sip_transport **out, GMainContext *ctx, const ch
 	t->fn = fn;
 	t->arg = arg;
 	t->tcp_fd = -1;
+	t->tls_fd = -1;
 	t->conns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, conn_free);
 	t->udp_fd = bind_socket(SOCK_DGRAM, address, port);
 	if (t->udp_fd >= 0)
@@ -352,8 +463,28 @@ int sip_transport_create(struct sip_transport **out, GMainContext *ctx, const ch
 	int rcvbuf = 1 << 20;
 	setsockopt(t->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	t->udp_src = watch(t, t->udp_fd, G_IO_IN, on_udp, t);
-	t->tcp_src = watch(t, t->tcp_fd, G_IO_IN, on_accept, t);
+	t->tcp_src = watch(t, t->tcp_fd, G_IO_IN, on_accept_tcp, t);
 	*out = t;
+	return 0;
+}
+
+int sip_transport_listen_tls(struct sip_transport *t, const char *address, int port,
+			     const char *cert_file, const char *key_file)
+{
+	char err[400];
+	int rc = sip_tls_ctx_create(&t->tls, cert_file, key_file, err, sizeof(err));
+	if (rc) {
+		log_error(LOGS_SIP, "SIP over TLS: %s", err);
+		return rc;
+	}
+	t->tls_fd = bind_socket(SOCK_STREAM, address, port);
+	if (t->tls_fd < 0) {
+		log_error(LOGS_SIP, "cannot listen for SIP over TLS on %s:%d: %s", address, port,
+			  strerror(-t->tls_fd));
+		return t->tls_fd;
+	}
+	t->tls_port = port;
+	t->tls_src = watch(t, t->tls_fd, G_IO_IN, on_accept_tls, t);
 	return 0;
 }
 
@@ -363,10 +494,15 @@ void sip_transport_destroy(struct sip_transport *t)
 		return;
 	unwatch(&t->udp_src);
 	unwatch(&t->tcp_src);
+	unwatch(&t->tls_src);
+	/* Connections first: their TLS sessions use the context. */
 	g_hash_table_destroy(t->conns);
+	sip_tls_ctx_destroy(t->tls);
 	if (t->udp_fd >= 0)
 		close(t->udp_fd);
 	if (t->tcp_fd >= 0)
 		close(t->tcp_fd);
+	if (t->tls_fd >= 0)
+		close(t->tls_fd);
 	free(t);
 }

@@ -11,8 +11,8 @@
  * timers (A-K) and the 20 ms media tick of every call.
  *
  * Each transaction carries a copy of the origin of its request (reserved1)
- * so its responses go back the way the request came: on the same TCP
- * connection, or over UDP to Via's received/rport. Transactions that
+ * so its responses go back the way the request came: on the same TCP or
+ * TLS connection, or over UDP to Via's received/rport. Transactions that
  * libosip2 kills are unlinked at once but freed after the pump, because the
  * execute loop still holds them. */
 #include "sip/sip_ua.h"
@@ -51,11 +51,11 @@ void sip_read_counters(struct sip_counters *out)
 
 static struct sip_ua *the_ua;
 static GMutex the_ua_lock;     /* the_ua as other threads see it (sip_on_session_message) */
-static char hostport[96];
+static char hostport[96], hostport_tls[96];
 
-const char *sip_ua_hostport(const struct sip_ua *ua)
+const char *sip_ua_hostport(const struct sip_ua *ua, enum sip_proto proto)
 {
-	return hostport;
+	return proto == SIP_PROTO_TLS ? hostport_tls : hostport;
 }
 
 /* ---- sending ---- */
@@ -437,6 +437,9 @@ int sip_start(const struct config *cfg, struct room_directory *directory)
 	bool v6 = strchr(cfg->sip_address, ':') != NULL;
 	snprintf(hostport, sizeof(hostport), "%s%s%s:%d", v6 ? "[" : "", cfg->sip_address,
 		 v6 ? "]" : "", cfg->sip_port);
+	snprintf(hostport_tls, sizeof(hostport_tls), "%s%s%s:%d", v6 ? "[" : "", cfg->sip_address,
+		 v6 ? "]" : "", cfg->sip_tls_port);
+	bool tls = cfg->sip_tls_cert[0] && cfg->sip_tls_key[0];
 	int rc = ua->sdp_scratch ? make_caps(ua) : -ENOMEM;
 	if (!rc && osip_init(&ua->osip))
 		rc = -ENOMEM;
@@ -445,12 +448,13 @@ int sip_start(const struct config *cfg, struct room_directory *directory)
 		set_callbacks(ua->osip);
 		rc = sip_transport_create(&ua->tp, ua->ctx, cfg->sip_address, cfg->sip_port, on_message, ua);
 	}
+	if (!rc && tls)
+		rc = sip_transport_listen_tls(ua->tp, cfg->sip_address, cfg->sip_tls_port,
+					      cfg->sip_tls_cert, cfg->sip_tls_key);
 	if (rc) {
 		ua_free(ua);
 		return rc;
 	}
-	if (cfg->sip_tls_cert[0])
-		log_warn(LOGS_SIP, "sip_tls_cert is set, but SIP over TLS is not available in this build");
 	ua->timer = g_timeout_source_new(TIMER_MS);
 	g_source_set_callback(ua->timer, on_timer, ua, NULL);
 	g_source_attach(ua->timer, ua->ctx);
@@ -460,7 +464,11 @@ int sip_start(const struct config *cfg, struct room_directory *directory)
 	g_mutex_lock(&the_ua_lock);
 	the_ua = ua;
 	g_mutex_unlock(&the_ua_lock);
-	log_info(LOGS_SIP, "SIP on %s (UDP, TCP), up to %d calls", hostport, cfg->sip_max_calls);
+	if (tls)
+		log_info(LOGS_SIP, "SIP on %s (UDP, TCP) and %s (TLS), up to %d calls", hostport,
+			 hostport_tls, cfg->sip_max_calls);
+	else
+		log_info(LOGS_SIP, "SIP on %s (UDP, TCP), up to %d calls", hostport, cfg->sip_max_calls);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SIP dial-in: the user agent that answers calls on sip_address:sip_port
- * (UDP and TCP) and puts each caller in a room.
+ * (UDP and TCP), and on sip_tls_port over TLS when sip_tls_cert and
+ * sip_tls_key are set, and puts each caller in a room.
  *
  * Thread: everything SIP runs on one thread of its own ("sip") with its own
  * GMainContext: the SIP sockets, libosip2's transactions and timers, the

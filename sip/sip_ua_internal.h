@@ -49,8 +49,9 @@ void sip_ua_reply(struct sip_ua *ua, osip_transaction_t *tr, const osip_message_
 void sip_ua_send_raw(struct sip_ua *ua, osip_message_t *m, const struct sip_origin *origin);
 /* Starts a client transaction for req (BYE) towards origin's transport. */
 int sip_ua_send_request(struct sip_ua *ua, osip_message_t *req, const struct sip_origin *origin);
-/* "host:port" of our SIP socket, for Via and Contact. */
-const char *sip_ua_hostport(const struct sip_ua *ua);
+/* "host:port" of our SIP socket for proto (TLS has its own port), for Via
+ * and Contact. */
+const char *sip_ua_hostport(const struct sip_ua *ua, enum sip_proto proto);
 
 /* sip_call.c's entry points, called by sip_ua.c. */
 void sip_call_on_invite(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t *req);

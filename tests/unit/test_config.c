@@ -1,6 +1,7 @@
 /* Unit tests for base/config.c: defaults, "key = value" files (comments,
  * quotes, whitespace, errors), --key flags overriding the file, --help, the
- * bounds of every kind of key and the rtp_port_min/max consistency rule.
+ * bounds of every kind of key, the rtp_port_min/max consistency rule and
+ * the sip_tls_* rules.
  * Config files are written with mkstemp; what config_load prints on stdout
  * and stderr is captured and checked. */
 #include <setjmp.h>
@@ -491,6 +492,24 @@ static void test_rtp_port_range(void **state)
 	load_ok(&c, ARGS("-c", path, "--rtp-port-min", "0"));
 }
 
+static void test_sip_tls_pair(void **state)
+{
+	struct config c;
+
+	load_ok(&c, ARGS("--sip-tls-cert", "c.pem", "--sip-tls-key", "k.pem"));
+	assert_string_equal(c.sip_tls_cert, "c.pem");
+	assert_int_equal(c.sip_tls_port, 5061);
+	load_fails(ARGS("--sip-tls-cert", "c.pem"), "sip_tls_key");
+	load_fails(ARGS("--sip-tls-key", "k.pem"), "sip_tls_key");
+	/* TCP already listens on sip_port. */
+	load_fails(ARGS("--sip-tls-cert", "c.pem", "--sip-tls-key", "k.pem", "--sip-tls-port", "5060"),
+		   "sip_tls_port");
+	/* Without SIP, or without TLS, the ports may be anything. */
+	load_ok(&c, ARGS("--sip-tls-cert", "c.pem", "--sip-tls-key", "k.pem", "--sip-port", "0",
+			 "--sip-tls-port", "5060"));
+	load_ok(&c, ARGS("--sip-tls-port", "5060"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +531,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_file_before_help, teardown),
 		cmocka_unit_test_teardown(test_help, teardown),
 		cmocka_unit_test_teardown(test_rtp_port_range, teardown),
+		cmocka_unit_test_teardown(test_sip_tls_pair, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
