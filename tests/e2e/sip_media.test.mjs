@@ -218,12 +218,17 @@ test('baresip (440 Hz) and a Chromium page in one room hear each other', { timeo
 			await b.stop();
 
 			await check(t, "baresip's recording is not silent (the page's beep) and holds no 440 Hz of its own", () => {
+				// Chromium's fake microphone beeps 20 ms of 400 Hz every 500 ms;
+				// so short a burst also shows at 440 Hz in the blocks holding
+				// it, so "hears itself" means 440 Hz in most blocks, as an echo
+				// of the caller's steady tone would be.
 				const s = soxStat(b.recording);
-				const own = toneLevels(b.recording, [440])[440];
-				const what = describeAudio(b.recording, [440]);
+				const own = toneLevels(b.recording, [440], { floor: TONE_HEARD, skip: 1 })[440];
+				const what = describeAudio(b.recording, [400, 440]);
 				assert.ok(s.seconds >= MEDIA_SECONDS - 0.5, `recorded ${s.seconds} s`);
 				assert.ok(s.rms > NOT_SILENT_RMS && s.peak > NOT_SILENT_PEAK, `silent recording: ${what}`);
-				assert.ok(own.amplitude < TONE_HEARD, `the caller hears itself: ${what}`);
+				assert.ok(own.present < 0.5, `the caller hears itself (440 Hz above ${TONE_HEARD} in ` +
+					`${Math.round(own.present * 100)}% of 100 ms blocks): ${what}`);
 			}, failures);
 
 			await check(t, 'Chromium sees the SIP participant leave after the hang-up', async () => {
