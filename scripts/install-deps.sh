@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what Parley needs on Debian 12; idempotent: installs only what is missing.
 #   scripts/install-deps.sh run    build and run the server
-#   scripts/install-deps.sh test   also the test tools (clang, chromium, SIP peers, npm packages)
+#   scripts/install-deps.sh test   also the test tools (clang, chromium, SIP peers (sipp, baresip), sox, npm packages)
 #   scripts/install-deps.sh bench  also what bench/run.py needs (janus, gnuplot, @roamhq/wrtc)
 set -eu
 mode=${1:-run}
@@ -9,8 +9,11 @@ pkgs="build-essential cmake pkg-config libnice-dev libssl-dev libsrtp2-dev libus
  libwebsockets-dev libmicrohttpd-dev libjansson-dev libosip2-dev libopus-dev libglib2.0-dev
  libsqlite3-dev libcurl4-openssl-dev libspandsp-dev"
 if [ "$mode" = test ]; then
+  # baresip (a real softphone) and sox (to measure its recordings) for
+  # tests/e2e/sip_media.test.mjs; apt-get below never installs recommends,
+  # which for baresip would be GTK, GStreamer and ffmpeg.
   pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev chromium iproute2 nodejs npm sip-tester
- prometheus"
+ prometheus baresip sox"
 fi
 if [ "$mode" = bench ]; then
   pkgs="$pkgs janus gnuplot-nox iproute2 nodejs npm"
