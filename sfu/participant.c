@@ -23,20 +23,36 @@ static void on_candidate(void *arg, const char *candidate);
 /* DTLS is done on our side, but the browser (usually the DTLS client) may
  * not have read our last flight yet: media sent now can be dropped, and a
  * lost keyframe start costs a new keyframe request. Media flows once its
- * first SRTP packet arrives, or after MEDIA_READY_GRACE_US. */
-#define MEDIA_READY_GRACE_US 250000
+ * first SRTP packet arrives, or after MEDIA_READY_GRACE_MS. The grace only
+ * covers our last flight being reordered behind media, so it is short: a
+ * receive-only peer, which sends no media, waits it out on every join. */
+#define MEDIA_READY_GRACE_MS 30
+
+static gboolean on_ready_timer(gpointer data)
+{
+	struct participant *p = data;
+	g_source_unref(p->ready_timer);
+	p->ready_timer = NULL;
+	participant_check_media_ready(p, g_get_monotonic_time());
+	return G_SOURCE_REMOVE;
+}
 
 static void on_connected(void *arg)
 {
 	struct participant *p = arg;
 	p->dtls_done_us = g_get_monotonic_time();
+	if (p->ready_timer)
+		return;
+	p->ready_timer = g_timeout_source_new(MEDIA_READY_GRACE_MS);
+	g_source_set_callback(p->ready_timer, on_ready_timer, p, NULL);
+	g_source_attach(p->ready_timer, p->room->worker->ctx);
 }
 
 void participant_check_media_ready(struct participant *p, int64_t now)
 {
 	if (p->connected || !p->dtls_done_us)
 		return;
-	if (!p->peer_sent_media && now - p->dtls_done_us < MEDIA_READY_GRACE_US)
+	if (!p->peer_sent_media && now - p->dtls_done_us < MEDIA_READY_GRACE_MS * 1000)
 		return;
 	p->connected = true;
 	log_info(LOGS_ROOM, "room %s participant %s: media connected after %lld ms (%s)",
@@ -226,6 +242,10 @@ void participant_destroy(struct participant *p)
 	if (p->offer_idle) {
 		g_source_destroy(p->offer_idle);
 		g_source_unref(p->offer_idle);
+	}
+	if (p->ready_timer) {
+		g_source_destroy(p->ready_timer);
+		g_source_unref(p->ready_timer);
 	}
 	free(p->sections);
 	free(p);

@@ -81,6 +81,7 @@ struct participant {
 	bool leaving;
 	GSource *offer_idle;        /* a coalesced offer is scheduled */
 	GSource *timeout;           /* transport must connect before it fires */
+	GSource *ready_timer;       /* media-ready grace after DTLS (participant.c) */
 };
 
 int participant_create(struct participant **out, struct room *room,
