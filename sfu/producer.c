@@ -16,7 +16,12 @@
 #include "sfu/worker.h"
 #include "sfu/room.h"
 
+/* While a requested keyframe has not arrived, more requests wait this long
+ * (the one on its way serves every subscriber that asked meanwhile). */
 #define KEYFRAME_INTERVAL_US 300000
+/* Once it has arrived, a new subscriber's request goes out at once, but no
+ * more often than this. */
+#define KEYFRAME_MIN_INTERVAL_US 50000
 #define RTX_CACHE_SLOTS 1024
 /* Resend requests go out again after this long without the packet: several
  * round trips on most paths, and well under the receivers' jitter buffers. */
@@ -171,6 +176,8 @@ void producer_receive(struct producer *p, struct rtp_view *v, int64_t now_us)
 		level = note_audio_level(p, v);
 	} else {
 		keyframe = rtp_is_keyframe(p->codec->id, v->data + v->payload_off, v->payload_len);
+		if (keyframe)
+			p->keyframe_awaited = p->keyframe_pending = false;
 		rtx_cache_put(p->cache, v->seq, v->data, v->len, now_us / 1000);
 	}
 	if (p->paused)
@@ -216,6 +223,7 @@ static void send_pli(struct producer *p, int64_t now_us)
 		log_debug(LOGS_RTP, "participant %s: keyframe requested", p->owner->id);
 		p->last_keyframe_request_us = now_us;
 		p->keyframe_pending = false;
+		p->keyframe_awaited = true;
 		p->owner->room->worker->stats.keyframe_requests++;
 	}
 }
@@ -235,11 +243,16 @@ void producer_set_paused(struct producer *p, bool paused, int64_t now_us)
 	producer_request_keyframe(p, now_us);
 }
 
+static int64_t keyframe_wait(const struct producer *p)
+{
+	return p->keyframe_awaited ? KEYFRAME_INTERVAL_US : KEYFRAME_MIN_INTERVAL_US;
+}
+
 void producer_request_keyframe(struct producer *p, int64_t now_us)
 {
 	if (p->kind != SDP_KIND_VIDEO)
 		return;
-	if (now_us - p->last_keyframe_request_us >= KEYFRAME_INTERVAL_US)
+	if (now_us - p->last_keyframe_request_us >= keyframe_wait(p))
 		send_pli(p, now_us);
 	else
 		p->keyframe_pending = true;
@@ -270,7 +283,7 @@ void producer_tick(struct producer *p, int64_t now_us)
 	update_bitrate(p, now_us);
 	if (p->kind == SDP_KIND_VIDEO)
 		send_nacks(p, now_us);
-	if (p->keyframe_pending && now_us - p->last_keyframe_request_us >= KEYFRAME_INTERVAL_US)
+	if (p->keyframe_pending && now_us - p->last_keyframe_request_us >= keyframe_wait(p))
 		send_pli(p, now_us);
 }
 

@@ -60,7 +60,8 @@ struct producer {
 	bool paused;                /* received and cached but not forwarded (API mute) */
 
 	int64_t last_keyframe_request_us;
-	bool keyframe_pending;
+	bool keyframe_pending;      /* a request waits for producer_tick */
+	bool keyframe_awaited;      /* a PLI went out and its keyframe has not started yet */
 
 	/* loudness since the room last looked (RFC 6464), for active speaker */
 	uint32_t level_sum;
@@ -91,10 +92,12 @@ void producer_receive(struct producer *p, struct rtp_view *v, int64_t now_us);
 void producer_receive_rtx(struct producer *p, struct rtp_view *v, int64_t now_us);
 
 void producer_on_sr(struct producer *p, const struct rtcp_sr *sr, int64_t now_us);
-/* Asks the publisher for a keyframe (PLI), at most every 300 ms; a request
- * inside that interval is sent when the room's tick calls producer_tick. */
 /* Stops or resumes forwarding; subscribers resume seamlessly on a keyframe. */
 void producer_set_paused(struct producer *p, bool paused, int64_t now_us);
+/* Asks the publisher for a keyframe (PLI): at once unless one requested
+ * less than 300 ms ago has not arrived yet (it will serve this request too),
+ * and never twice within 50 ms; a request held back is sent when the room's
+ * tick calls producer_tick. */
 void producer_request_keyframe(struct producer *p, int64_t now_us);
 void producer_tick(struct producer *p, int64_t now_us);
 /* Packets the publisher sent that never arrived (RFC 3550 A.3, cumulative). */
