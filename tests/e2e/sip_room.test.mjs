@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer, launchBrowser, freePort, waitFor, waitJoinedState, stats,
 	withArtifacts, E2E_DIR } from './lib/harness.mjs';
 import { Api } from './lib/api.mjs';
@@ -28,6 +29,10 @@ const QUIET_RMS = 30;     // ... and of one that is (near) silence
 
 let server, browser, api;
 const pages = [];
+// This process's own event-loop stalls: an RTP "gap" no longer than the
+// worst stall may be ours rather than Parley's (reported with the gaps).
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 before(async () => {
 	const sipPort = await freePort();
@@ -36,6 +41,7 @@ before(async () => {
 	server.sipPort = sipPort;
 	browser = await launchBrowser();
 	api = new Api(server);
+	loopDelay.reset();   // start-up (browser launch) is not what the calls compete with
 });
 
 after(async () => {
@@ -339,7 +345,8 @@ describe('SIP callers in rooms', { concurrency: true }, () => {
 					console.log(`# ${T}: answered +${tAnswer - t0} ms, joined +${tJoined - t0}, beep heard both ways +${
 						tLoud - t0} (page energy ${heard.totalAudioEnergy.toFixed(3)}), muted +${tMute - t0}, silent +${
 						tQuiet - t0}, hung up +${tHangup - t0}; ${n} RTP packets, max gap ${gap.max} ms at +${gap.at - t0}, gaps > 100 ms: ${
-						rtp.between(tAnswer, tHangup).filter((x, i, arr) => i && x.t - arr[i - 1].t > 100).length}; loud before the mute ${
+						rtp.between(tAnswer, tHangup).filter((x, i, arr) => i && x.t - arr[i - 1].t > 100).length
+					} (this process's worst event-loop stall ${Math.round(loopDelay.max / 1e6)} ms); loud before the mute ${
 						rtp.between(tAnswer, tMute).filter((x) => x.rms > LOUD_RMS).length}/${rtp.between(tAnswer, tMute).length
 					}; caller's track packets_received ${entry.tracks[0].packets_received} -> ${
 						still.tracks[0].packets_received} over the silence; left: ${left.reason}`);
