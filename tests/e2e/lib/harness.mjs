@@ -124,7 +124,10 @@ export async function startServer({ extraArgs = [], startTimeout = 20000, dataDi
 		async stop() {
 			if (!exited) {
 				proc.kill('SIGTERM');
-				const r = await Promise.race([exitPromise, sleep(10000).then(() => null)]);
+				let timer;
+				const r = await Promise.race([exitPromise,
+					new Promise((res) => { timer = setTimeout(() => res(null), 10000); })]);
+				clearTimeout(timer);   // a pending 10 s timer would keep node (and node --test) waiting
 				if (!r) {
 					proc.kill('SIGKILL');
 					await exitPromise;
