@@ -11,11 +11,14 @@ address to gather), and writes bench/results/<date>.json and PNG plots.
   bench/run.py --only fanout --targets parley,janus --sizes 10,50
   bench/run.py --crosscheck    N = 1..3 with libwebrtc subscribers (npm @roamhq/wrtc,
                                `npm ci` in bench/) against the same with the load generator
+  bench/run.py --only sip      SIP callers (SIPp): CPU per caller in a room at N = 1, 10, 50,
+                               and calls set up per second (bench/sipbench.py)
 
 Targets: parley (SRTP AES_CM_128_HMAC_SHA1_80), parley-gcm (AEAD_AES_128_GCM),
 janus (its default: a thread per handle, CM-80), janus-el2 (event_loops = 2,
 CM-80). Needs: a build (parley, bench/parley-loadgen), janus and gnuplot
-(scripts/install-deps.sh bench), root for unshare.
+(scripts/install-deps.sh bench), sipp (sip-tester) for the SIP scenario, root
+for unshare.
 """
 import argparse
 import datetime
@@ -87,9 +90,10 @@ def setup_namespace():
 class Server:
     """One server process with its own temporary folder."""
 
-    def __init__(self, target, args):
+    def __init__(self, target, args, extra=()):
         self.kind, self.srtp, self.loops = TARGETS[target]
         self.args = args
+        self.extra = list(extra)   # more server arguments (Parley only)
         self.dir = tempfile.mkdtemp(prefix=f'bench-{target}-')
         self.port = free_port()
         self.proc = None
@@ -101,7 +105,7 @@ class Server:
             # default 32 still gives every one of them the publisher's tracks.
             cmd = [self.args.parley_bin, '--http-port', str(self.port), '--ice-addresses', '127.0.0.1',
                    '--data-dir', os.path.join(self.dir, 'data'), '--log', 'warn',
-                   '--max-participants', '1000'] + self.args.parley_args.split()
+                   '--max-participants', '1000'] + self.extra + self.args.parley_args.split()
         else:
             cmd = ['janus', '-C', self.janus_config(), '-F', self.dir, '-o']
         self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, cwd=self.dir)
@@ -361,7 +365,8 @@ def plot(results, stem):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--quick', action='store_true', help='small N and short windows')
-    ap.add_argument('--only', default='fanout,meeting,churn', help='scenarios to run')
+    ap.add_argument('--only', default='fanout,meeting,churn,sip',
+                    help='scenarios to run (sip: both SIP measurements, Parley only)')
     ap.add_argument('--targets', default='parley,parley-gcm,janus,janus-el2')
     ap.add_argument('--sizes', help='fan-out N list (overrides the default)')
     ap.add_argument('--meeting-sizes', help='meeting K list')
@@ -378,13 +383,20 @@ def main():
     ap.add_argument('--crosscheck', action='store_true', help='libwebrtc subscribers vs the load generator')
     ap.add_argument('--crosscheck-sizes', default='1,2,3')
     ap.add_argument('--repeat', type=int, default=2, help='cross-check repetitions')
+    ap.add_argument('--sip-sizes', help='concurrent SIP callers N list (default 1,10,50)')
+    ap.add_argument('--sip-rates', help='call setup rates to try, calls/s (default 10,50,100,200)')
+    ap.add_argument('--sip-setup-seconds', type=float, help='calls per rate = rate x this (default 5)')
+    ap.add_argument('--sip-join-rate', type=float, default=10, help='calls/s while N callers join')
+    ap.add_argument('--sip-perf', help='perf record -g Parley in each SIP window to PREFIX-nN.perf.data')
     args = ap.parse_args()
     args.parley_bin = os.path.abspath(args.parley_bin or os.path.join(args.build, 'parley'))
     args.loadgen_bin = os.path.abspath(os.path.join(args.build, 'bench', 'parley-loadgen'))
 
+    loadgen_scenarios = [s for s in args.only.split(',') if s in ('fanout', 'meeting', 'churn')]
     if os.environ.get(NS_ENV) != '1':
-        needed = [args.loadgen_bin]
-        if args.crosscheck or any(TARGETS.get(t, ('',))[0] == 'parley' for t in args.targets.split(',')):
+        needed = [args.loadgen_bin] if loadgen_scenarios or args.crosscheck else []
+        if args.crosscheck or 'sip' in args.only.split(',') or \
+                any(TARGETS.get(t, ('',))[0] == 'parley' for t in args.targets.split(',')):
             needed.append(args.parley_bin)
         for b in needed:
             if not os.access(b, os.X_OK):
@@ -403,7 +415,7 @@ def main():
     for t in targets:
         if t not in TARGETS:
             sys.exit(f'unknown target {t}; known: {", ".join(TARGETS)}')
-    if any(TARGETS[t][0] == 'janus' for t in targets) and not shutil.which('janus'):
+    if loadgen_scenarios and any(TARGETS[t][0] == 'janus' for t in targets) and not shutil.which('janus'):
         sys.exit('janus not installed: scripts/install-deps.sh bench')
 
     started = datetime.datetime.now()
@@ -452,6 +464,11 @@ def main():
                 results.append(r)
                 log(summarize(r))
                 save()
+    if 'sip' in scenarios:
+        sys.path.insert(0, HERE)
+        import sipbench
+        sipbench.run_suite(args, args.quick, lambda extra: Server('parley', args, extra), loadavg,
+                           results, save, log)
     meta['loadavg_end'] = loadavg()
     meta['elapsed_s'] = round((datetime.datetime.now() - started).total_seconds())
     save()
