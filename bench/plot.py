@@ -6,8 +6,10 @@
 
 Writes, next to the file: STEM-cpu.png (server CPU per forwarded packet
 against fan-out N, one line per target), STEM-rss.png (server RSS per
-subscriber against N), STEM-delay.png (p99 added delay against N) and, when
-meetings were run, STEM-meeting.png (CPU per forwarded packet against K).
+subscriber against N), STEM-delay.png (p99 added delay against N), when
+meetings were run, STEM-meeting.png (CPU per forwarded packet against K),
+and when the SIP scenario was run, STEM-sip.png (share of a core per SIP
+caller against concurrent callers N, Parley and SIPp).
 Uses gnuplot (pngcairo).
 """
 import json
@@ -17,7 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-COLORS = {'parley': '#1f77b4', 'parley-gcm': '#2ca02c', 'janus': '#d62728', 'janus-el2': '#ff7f0e'}
+COLORS = {'parley': '#1f77b4', 'parley-gcm': '#2ca02c', 'janus': '#d62728', 'janus-el2': '#ff7f0e',
+          'sipp (callers)': '#7f7f7f'}
 
 
 def rss_per_subscriber(r):
@@ -39,6 +42,19 @@ def series(results, scenario, metric):
         if v is None:
             continue
         out.setdefault(r['target'], []).append((r['n'], v))
+    for t in out:
+        out[t].sort()
+    return out
+
+
+def sip_series(results):
+    """Parley's and SIPp's CPU per caller, in % of a core, against N."""
+    out = {}
+    for r in results:
+        if r.get('scenario') != 'sip' or r.get('error') or not r.get('window_s'):
+            continue
+        out.setdefault('parley', []).append((r['n'], r['server_proc']['pct_core_per_caller']))
+        out.setdefault('sipp (callers)', []).append((r['n'], 100 * r['sipp']['cpu_util'] / r['n']))
     for t in out:
         out[t].sort()
     return out
@@ -91,6 +107,9 @@ def plot_fanout(results, stem):
         gnuplot(series(results, 'meeting', srv('us_per_packet')), stem + '-meeting.png',
                 'Meeting: server CPU per forwarded packet', 'participants K (each publishes to all)',
                 'µs per forwarded packet', logx=False),
+        gnuplot(sip_series(results), stem + '-sip.png',
+                'SIP callers in one room: CPU per caller (decode, mix the 3 loudest, encode; PCMU 20 ms)',
+                'concurrent SIP callers N (half speaking)', '% of one core per caller'),
     ]
     return [p for p in pngs if p]
 
@@ -101,6 +120,8 @@ def table(results):
             '| pkts/sub (min) | lost (total, max/sub) | delay p50/p99 µs | join→key p50/p99 ms | other CPU (cores) |',
             '|' + '---|' * 13]
     for r in results:
+        if r.get('scenario', '').startswith('sip'):
+            continue   # bench/table.py prints the SIP tables
         if r.get('client') == 'wrtc':
             s = r.get('server_proc', {})
             rows.append(f"| {r['target']} (wrtc) | fanout | {r['n']} | CM-80 | | {s.get('us_per_packet', 0):.1f} "

@@ -6,6 +6,7 @@
 One table per scenario: server CPU per forwarded packet and per Mbit, the
 ratio to Janus (default and event_loops = 2) at the same N, RSS per
 subscriber, loss, added delay and join times. Runs that failed say so.
+SIP runs get their own two tables (CPU per caller; calls set up per second).
 """
 import json
 import sys
@@ -67,6 +68,40 @@ def main():
                     print(f"| {target} | {key[1]} | error: {r.get('error')} |" + ' |' * (len(head) - 3))
                 else:
                     print(f'| {target} | {key[1]} | ' + ' | '.join(c) + ' |')
+    sip_tables(runs)
+
+
+def sip_tables(runs):
+    """The SIP legs: CPU per concurrent caller, and calls set up per second."""
+    hold = sorted((r for r in runs if r.get('scenario') == 'sip'), key=lambda r: r['n'])
+    if hold:
+        print('\n**sip** (concurrent callers in one room, half speaking, PCMU 20 ms)\n')
+        print('| N | Parley cores | % of a core per caller | RSS kB per caller | RTP in / out per caller per s '
+              '| lost | INVITE→200 ms | SIPp cores | other load |')
+        print('|' + '---|' * 9)
+        for r in hold:
+            if r.get('error'):
+                print(f"| {r['n']} | error: {r['error'][:120]} |" + ' |' * 7)
+                continue
+            s, w = r['server_proc'], max(r['window_s'], 1e-3)
+            print(f"| {r['n']} | {s['cpu_util']:.3f} | {s['pct_core_per_caller']:.2f} | {fmt(s.get('rss_kb_per_caller'), '.0f')} "
+                  f"| {r['rtp_in']['packets_per_caller_per_s']:.1f} / {r['rtp_out']['packets_per_caller_per_s']:.1f} "
+                  f"| {r['rtp_in']['lost']} | {fmt(r.get('calls', {}).get('invite_200_ms_mean'), '.0f')} "
+                  f"| {r['sipp']['cpu_util']:.3f} | {r['host']['other_cpu_s'] / w:.2f} |")
+    setup = sorted((r for r in runs if r.get('scenario') == 'sip-setup'), key=lambda r: r['rate'])
+    if setup:
+        print('\n**sip-setup** (INVITE/200/ACK/BYE/200 with SDP, no media)\n')
+        print('| rate asked (calls/s) | calls | failed | achieved calls/s | INVITE→200 ms (mean) '
+              '| Parley CPU ms per call | Parley cores | other load |')
+        print('|' + '---|' * 8)
+        for r in setup:
+            c, s = r.get('calls', {}), r.get('server_proc', {})
+            w = max(r.get('window_s', 1), 1e-3)
+            note = f" ({r['error'][:80]})" if r.get('error') else ''
+            print(f"| {r['rate']} | {c.get('successful', 0)}/{r['calls_asked']} | {c.get('failed', '–')}{note} "
+                  f"| {fmt(r.get('achieved_cps'), '.1f')} | {fmt(c.get('invite_200_ms_mean'), '.0f')} "
+                  f"| {fmt(s.get('ms_per_call'), '.2f')} | {fmt(s.get('cpu_util'), '.3f')} "
+                  f"| {fmt(r.get('host', {}).get('other_cpu_s', 0) / w, '.2f')} |")
 
 
 if __name__ == '__main__':
