@@ -460,4 +460,4 @@ def run_suite(args, quick, make_server, loadavg, results, save, log):
         save()
     best = best_rate(results)
     if rates:
-            log(f'sip-setup: highest rate with no failed call and >= 90% achieved: {best} calls/s')
+        log(f'sip-setup: highest rate with no failed call and >= 90% achieved: {best} calls/s')
