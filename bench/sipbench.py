@@ -377,8 +377,17 @@ def run_setup(args, make_server, loadavg, rate, seconds):
         busy = host_busy_s() - busy0
         own = sum(os.times()[:2]) - self0
         o = call_outcome(sipp_stats(sipp.stat))
-        time.sleep(0.5)
-        m = metrics(server.port)
+        # Every BYE got its 200: Parley should now drop to no call and no
+        # SIP participant. How long that takes (a backlog after overload),
+        # or that it never does (a leak), is part of the result.
+        drain_end = time.monotonic() + 15
+        while True:
+            m = metrics(server.port)
+            if (not m.get('parley_sip_calls') and not m.get('parley_participants{kind="sip"}')) \
+                    or time.monotonic() > drain_end:
+                break
+            time.sleep(0.1)
+        drain_s = time.monotonic() - sipp.ended
         result.update({
             'sipp_exit': code, 'elapsed_s': round(elapsed, 3), 'window_s': round(elapsed, 3),
             'calls': o, 'achieved_cps': round(o['successful'] / elapsed, 1) if elapsed > 0 else 0,
@@ -388,11 +397,16 @@ def run_setup(args, make_server, loadavg, rate, seconds):
             'parley': {'answered': m.get('parley_sip_calls_answered_total'),
                        'refused': m.get('parley_sip_calls_refused_total'),
                        'active_after': m.get('parley_sip_calls'),
-                       'participants_after': m.get('parley_participants{kind="sip"}')},
+                       'participants_after': m.get('parley_participants{kind="sip"}'),
+                       'drain_s': round(drain_s, 2)},
             'host': {'busy_cpu_s': round(busy, 3), 'other_cpu_s': round(busy - cpu - sipp_cpu - own, 3)},
         })
         if o['failed'] or code:
             result['error'] = f'SIPp exit {code}, {o["failed"]} failed calls: {sipp.tail()}'
+        elif m.get('parley_sip_calls') or m.get('parley_participants{kind="sip"}'):
+            left = m.get('parley_sip_calls'), m.get('parley_participants{kind="sip"}')
+            result['error'] = (f'{left[0]:.0f} calls and {left[1]:.0f} SIP participants left 15 s '
+                               'after the last BYE was answered')
         result['loadavg_after'] = loadavg()
     except (RuntimeError, OSError) as e:
         result['error'] = str(e)
@@ -422,7 +436,8 @@ def summarize(r):
         w = max(r.get('window_s', 1), 1e-3)
         line = (f"parley     sip-setup r={r['rate']:<4} calls={c.get('successful', 0)}/{r['calls_asked']} "
                 f"failed={c.get('failed', 0)} achieved={r.get('achieved_cps', 0):6.1f}cps "
-                f"invite->200={c.get('invite_200_ms_mean') or 0:.1f}ms cpu/call={s.get('ms_per_call', 0):.2f}ms "
+                f"invite->200={c.get('invite_200_ms_mean') or 0:.1f}ms retrans={c.get('retransmissions', 0)} "
+                f"drain={r.get('parley', {}).get('drain_s', 0)}s cpu/call={s.get('ms_per_call', 0):.2f}ms "
                 f"cpu={s.get('cpu_util', 0):.3f} other_cpu={h.get('other_cpu_s', 0) / w:.2f}")
     if r.get('error'):
         line += f" ERROR {r['error'][:300]}"
