@@ -92,14 +92,15 @@ def sip_tables(runs):
     if setup:
         print('\n**sip-setup** (INVITE/200/ACK/BYE/200 with SDP, no media)\n')
         print('| rate asked (calls/s) | calls | failed | achieved calls/s | INVITE→200 ms (mean) '
-              '| Parley CPU ms per call | Parley cores | other load |')
-        print('|' + '---|' * 8)
+              '| SIPp retransmissions | Parley CPU ms per call | Parley cores | other load |')
+        print('|' + '---|' * 9)
         for r in setup:
             c, s = r.get('calls', {}), r.get('server_proc', {})
             w = max(r.get('window_s', 1), 1e-3)
             note = f" ({r['error'][:80]})" if r.get('error') else ''
             print(f"| {r['rate']} | {c.get('successful', 0)}/{r['calls_asked']} | {c.get('failed', '–')}{note} "
                   f"| {fmt(r.get('achieved_cps'), '.1f')} | {fmt(c.get('invite_200_ms_mean'), '.0f')} "
+                  f"| {c.get('retransmissions', '–')} "
                   f"| {fmt(s.get('ms_per_call'), '.2f')} | {fmt(s.get('cpu_util'), '.3f')} "
                   f"| {fmt(r.get('host', {}).get('other_cpu_s', 0) / w, '.2f')} |")
 
