@@ -22,6 +22,10 @@
 /* Once it has arrived, a new subscriber's request goes out at once, but no
  * more often than this. */
 #define KEYFRAME_MIN_INTERVAL_US 50000
+/* A request that brought no keyframe is sent again after this long while a
+ * subscriber still waits: libwebrtc ignores requests within 300 ms of its
+ * last keyframe, and RTCP can be lost. */
+#define KEYFRAME_RETRY_US 500000
 #define RTX_CACHE_SLOTS 1024
 /* Resend requests go out again after this long without the packet: several
  * round trips on most paths, and well under the receivers' jitter buffers. */
@@ -278,12 +282,23 @@ int64_t producer_packets_lost(const struct producer *p)
 	return lost > 0 ? lost : 0;
 }
 
+static bool consumers_waiting(const struct producer *p)
+{
+	for (unsigned i = 0; i < p->n_consumers; i++)
+		if (p->consumers[i]->waiting_keyframe)
+			return true;
+	return false;
+}
+
 void producer_tick(struct producer *p, int64_t now_us)
 {
 	update_bitrate(p, now_us);
 	if (p->kind == SDP_KIND_VIDEO)
 		send_nacks(p, now_us);
-	if (p->keyframe_pending && now_us - p->last_keyframe_request_us >= keyframe_wait(p))
+	int64_t since = now_us - p->last_keyframe_request_us;
+	if (p->keyframe_pending && since >= keyframe_wait(p))
+		send_pli(p, now_us);
+	else if (p->keyframe_awaited && since >= KEYFRAME_RETRY_US && consumers_waiting(p))
 		send_pli(p, now_us);
 }
 
