@@ -37,7 +37,8 @@ struct leg {
 	uint32_t ts_base;
 	uint64_t tick0;
 	bool sent;
-	struct sip_opus_enc *enc;  /* owned */
+	struct sip_opus_enc *enc;  /* owned; made for enc_rate, NULL if that failed */
+	unsigned enc_rate;         /* of the caller's decoded voice; 0 before any */
 };
 
 static GHashTable *rooms;      /* room name -> struct mix, owned */
@@ -78,8 +79,7 @@ static void on_started(struct sip_call *call)
 	if (!sfu_sip_enabled())
 		return;
 	struct leg *leg = calloc(1, sizeof(*leg));
-	if (!leg || sip_opus_enc_create(&leg->enc, NULL)) {
-		free(leg);
+	if (!leg) {
 		log_error(LOGS_SIP, "call %" PRIu64 ": out of memory for its room leg", sip_call_id(call));
 		sip_call_hangup(call, "internal error");
 		return;
@@ -92,7 +92,6 @@ static void on_started(struct sip_call *call)
 	leg->tick0 = ticks;
 	leg->mix = mix_get(leg->room);
 	if (!leg->mix) {
-		sip_opus_enc_destroy(leg->enc);
 		free(leg);
 		sip_call_hangup(call, "internal error");
 		return;
@@ -120,11 +119,32 @@ static void on_ended(struct sip_call *call, const char *reason)
 	free(leg);
 }
 
+/* Encoding the voice at the rate it was decoded at costs G.711 callers less
+ * than half of encoding it up-sampled to 48 kHz, and loses nothing. A new
+ * rate (a re-INVITE changed the codec) makes a new encoder. */
+static void set_encoder(struct sip_call *call, struct leg *leg, unsigned rate)
+{
+	sip_opus_enc_destroy(leg->enc);
+	leg->enc = NULL;
+	leg->enc_rate = rate;
+	struct sip_opus_enc_config c;
+	sip_opus_enc_config_default(&c);
+	c.rate = (int)rate;
+	int rc = sip_opus_enc_create(&leg->enc, &c);
+	if (rc)
+		log_error(LOGS_SIP, "call %" PRIu64 ": no Opus encoder at %u Hz (%s): the room will not hear it",
+			  sip_call_id(call), rate, strerror(-rc));
+}
+
 /* The caller's voice, as the room will hear it: Opus in RTP with its level. */
-static void on_voice(struct sip_call *call, const int16_t *pcm, size_t n)
+static void on_voice(struct sip_call *call, const int16_t *pcm, size_t n, unsigned rate)
 {
 	struct leg *leg = sip_call_user(call);
-	if (!leg || n != SIP_OPUS_FRAME)
+	if (!leg || n != rate / 50)
+		return;
+	if (rate != leg->enc_rate)
+		set_encoder(call, leg, rate);
+	if (!leg->enc)
 		return;
 	uint8_t level = sip_mixer_level(pcm, n);
 	uint8_t ext = (uint8_t)((level < VOICE_LEVEL ? 0x80 : 0) | level);

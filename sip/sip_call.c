@@ -76,10 +76,10 @@ void sip_call_set_hooks(const struct sip_call_hooks *h)
 	hooks = *h;
 }
 
-static void media_audio(void *owner, const int16_t *pcm, size_t n)
+static void media_audio(void *owner, const int16_t *pcm, size_t n, unsigned rate)
 {
 	if (hooks.on_caller_audio)
-		hooks.on_caller_audio(owner, pcm, n);
+		hooks.on_caller_audio(owner, pcm, n, rate);
 }
 
 static bool media_fill(void *owner, int16_t *pcm, size_t n)

@@ -16,8 +16,10 @@
 struct sip_call;
 
 struct sip_call_hooks {
-	/* 20 ms of the caller's voice, 48 kHz mono (only while the caller sends). */
-	void (*on_caller_audio)(struct sip_call *call, const int16_t *pcm48k, size_t samples);
+	/* 20 ms of the caller's voice, mono at 8000, 16000 or 48000 Hz (as its
+	 * codec decodes; only while the caller sends). */
+	void (*on_caller_audio)(struct sip_call *call, const int16_t *pcm, size_t samples,
+				unsigned rate);
 	/* Fills what the caller hears (48 kHz mono); false: comfort silence. */
 	bool (*fill_room_audio)(struct sip_call *call, int16_t *pcm48k, size_t samples);
 	/* The call is established in its room / has ended (reason as logged). */

@@ -1,4 +1,4 @@
-/* G.711 coding, the 8/16 <-> 48 kHz resampler and PCM loss concealment
+/* G.711 coding, the 48 -> 8/16 kHz resampler and PCM loss concealment
  * (see sip_g711.h). Pure and allocation-free. */
 #include "sip/sip_g711.h"
 
@@ -207,46 +207,23 @@ static void design_lowpass(double *h, unsigned n, double cutoff_hz)
 		h[i] /= sum;
 }
 
-int sip_resampler_init(struct sip_resampler *r, unsigned in_rate, unsigned out_rate)
+int sip_resampler_init(struct sip_resampler *r, unsigned out_rate)
 {
-	unsigned low;
-
-	if (!r)
-		return -EINVAL;
-	if (in_rate == 48000)
-		low = out_rate;
-	else if (out_rate == 48000)
-		low = in_rate;
-	else
-		return -EINVAL;
-	if (low != 8000 && low != 16000 && low != 48000)
+	if (!r || (out_rate != 8000 && out_rate != 16000 && out_rate != 48000))
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
-	r->in_rate = in_rate;
 	r->out_rate = out_rate;
-	r->factor = 48000 / low;
-	r->up = in_rate < out_rate;
+	r->factor = 48000 / out_rate;
 	if (r->factor == 1)
 		return 0;
 
-	unsigned taps = r->factor * SIP_RESAMPLER_TAPS_PER_PHASE;
 	/* Cut-off a little below the low rate's Nyquist frequency: what folds
 	 * back lands above 3.8 (7.6) kHz, outside the telephone band. */
 	double h[SIP_RESAMPLER_MAX_TAPS];
-	design_lowpass(h, taps, low * 0.475);
-	if (r->up) {
-		/* Output phase p of each input sample uses h[p + j*factor],
-		 * j = 0 .. len-1, against inputs newest first; stored reversed. */
-		r->len = SIP_RESAMPLER_TAPS_PER_PHASE;
-		for (unsigned p = 0; p < r->factor; p++)
-			for (unsigned k = 0; k < r->len; k++)
-				r->coef[p * r->len + k] =
-					(float)(r->factor * h[p + (r->len - 1 - k) * r->factor]);
-	} else {
-		r->len = taps;
-		for (unsigned k = 0; k < taps; k++)
-			r->coef[k] = (float)h[taps - 1 - k];
-	}
+	r->len = r->factor * SIP_RESAMPLER_TAPS_PER_PHASE;
+	design_lowpass(h, r->len, out_rate * 0.475);
+	for (unsigned k = 0; k < r->len; k++)
+		r->coef[k] = (float)h[r->len - 1 - k];
 	return 0;
 }
 
@@ -261,8 +238,6 @@ size_t sip_resampler_out_len(const struct sip_resampler *r, size_t n_in)
 {
 	if (r->factor == 1)
 		return n_in;
-	if (r->up)
-		return n_in * r->factor;
 	return (r->phase + n_in) / r->factor;
 }
 
@@ -320,20 +295,11 @@ int sip_resampler_process(struct sip_resampler *r, const int16_t *in, size_t n_i
 		return (int)n_in;
 	}
 	size_t o = 0;
-	if (r->up) {
-		for (size_t i = 0; i < n_in; i++) {
-			push(r, in[i]);
-			const float *w = r->hist + r->pos;
-			for (unsigned p = 0; p < r->factor; p++)
-				out[o++] = to_pcm(dot(r->coef + p * r->len, w, r->len));
-		}
-	} else {
-		for (size_t i = 0; i < n_in; i++) {
-			push(r, in[i]);
-			if (++r->phase == r->factor) {
-				r->phase = 0;
-				out[o++] = to_pcm(dot(r->coef, r->hist + r->pos, r->len));
-			}
+	for (size_t i = 0; i < n_in; i++) {
+		push(r, in[i]);
+		if (++r->phase == r->factor) {
+			r->phase = 0;
+			out[o++] = to_pcm(dot(r->coef, r->hist + r->pos, r->len));
 		}
 	}
 	return (int)o;

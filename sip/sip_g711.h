@@ -1,5 +1,5 @@
 /* PCM audio for SIP callers: G.711 (PCMU, PCMA) at 8 kHz, a resampler
- * between the callers' 8/16 kHz and the room mix's 48 kHz, and loss
+ * from the room mix's 48 kHz to the callers' 8/16 kHz, and loss
  * concealment for the PCM codecs (which have none of their own).
  *
  * Pure code: no threads, no I/O, no allocation. Every state is a struct the
@@ -30,33 +30,32 @@ void sip_g711_decode(enum sip_g711_law law, const uint8_t *in, size_t n, int16_t
 /* The byte that decodes to (nearly) zero: what a silent frame is made of. */
 uint8_t sip_g711_silence(enum sip_g711_law law);
 
-/* ---- Resampler: 8000 or 16000 Hz <-> 48000 Hz, mono int16 ----
- * A polyphase FIR (Kaiser-windowed sinc, beta 7, 48 taps per phase: 288 taps
- * for 8 kHz, 144 for 16 kHz), in float, with its history kept across calls,
- * so a stream cut into frames of any size gives exactly the output of one
- * call on the whole stream. Same-rate "resampling" is a copy.
+/* ---- Resampler: 48000 Hz down to 8000 or 16000 Hz, mono int16 ----
+ * What a caller hears: the room mix is at 48 kHz, G.711 at 8 and G.722 at
+ * 16. (The other way needs none: a caller's voice is Opus-encoded at the
+ * rate it was decoded at.)
+ * A decimating FIR (Kaiser-windowed sinc, beta 7: 288 taps for 8 kHz, 144
+ * for 16 kHz), in float, with its history kept across calls, so a stream
+ * cut into frames of any size gives exactly the output of one call on the
+ * whole stream. 48000 to 48000 is a copy.
  * Quality (measured with tones; tests/unit/test_sip_g711.c checks it):
  *   8 kHz:  flat within 0.1 dB to 3.5 kHz, -6 dB at 3.8 kHz; what would
- *           alias (48 -> 8) or image (8 -> 48) is down at least 72 dB from
- *           4.2 kHz on, so the telephone band (300-3400 Hz) is clean; delay
- *           3.0 ms (143.5 samples at 48 kHz).
- *   16 kHz: flat within 0.1 dB to 7.0 kHz, -6 dB at 7.6 kHz, aliases and
- *           images down at least 72 dB from 8.4 kHz on; delay 1.5 ms.
- * Cost: 48 multiply-adds per 48 kHz sample up, 288 or 144 per low-rate
- * sample down: about 46,000 per 20 ms frame either way, some 9 us each way
- * on a 2.1 GHz EPYC (4-wide vector code at -O2). */
+ *           alias is down at least 72 dB from 4.2 kHz on, so the telephone
+ *           band (300-3400 Hz) is clean; delay 3.0 ms.
+ *   16 kHz: flat within 0.1 dB to 7.0 kHz, -6 dB at 7.6 kHz, aliases down
+ *           at least 72 dB from 8.4 kHz on; delay 1.5 ms.
+ * Cost: 288 or 144 multiply-adds per output sample, about 46,000 per 20 ms
+ * frame, some 9 us on a 2.1 GHz EPYC (4-wide vector code at -O2). */
 #define SIP_RESAMPLER_TAPS_PER_PHASE 48
 #define SIP_RESAMPLER_MAX_TAPS (6 * SIP_RESAMPLER_TAPS_PER_PHASE)
 
 struct sip_resampler {
-	unsigned in_rate, out_rate;
+	unsigned out_rate;
 	unsigned factor;   /* 1 (copy), 3 or 6 */
-	bool up;           /* interpolating (low rate to 48 kHz) */
-	unsigned len;      /* history length: taps per phase up, all taps down */
+	unsigned len;      /* taps, and the history's length */
 	unsigned pos;      /* next write index in hist, 0..len-1 */
-	unsigned phase;    /* down: inputs taken since the last output */
-	/* up: factor phases of len coefficients each; down: len coefficients.
-	 * Stored time-reversed, so each output is one dot product with the
+	unsigned phase;    /* inputs taken since the last output */
+	/* Stored time-reversed, so each output is one dot product with the
 	 * history window. */
 	float coef[SIP_RESAMPLER_MAX_TAPS];
 	/* history, twice over (hist[i] == hist[i + len]), so the last len
@@ -64,10 +63,9 @@ struct sip_resampler {
 	float hist[2 * SIP_RESAMPLER_MAX_TAPS];
 };
 
-/* in_rate and out_rate: one of them 48000, the other 8000, 16000 or 48000.
- * Returns 0 or -EINVAL. */
-int sip_resampler_init(struct sip_resampler *r, unsigned in_rate, unsigned out_rate);
-/* Forgets the history (a new stream), keeping the rates. */
+/* From 48 kHz to out_rate: 8000, 16000 or 48000. Returns 0 or -EINVAL. */
+int sip_resampler_init(struct sip_resampler *r, unsigned out_rate);
+/* Forgets the history (a new stream), keeping the rate. */
 void sip_resampler_reset(struct sip_resampler *r);
 /* How many samples the next call with n_in inputs writes. */
 size_t sip_resampler_out_len(const struct sip_resampler *r, size_t n_in);

@@ -46,7 +46,6 @@ struct sip_media {
 	struct sip_jitter jitter;
 	struct sip_dtmf_detector dtmf;
 	struct sip_plc plc;
-	struct sip_resampler up;
 	struct sip_g722_dec *g722_dec;
 	struct sip_opus_dec *opus_dec;
 	struct sip_pcm_queue queue;
@@ -268,17 +267,28 @@ static gboolean on_rtcp(int fd, GIOCondition cond, gpointer arg)
 
 /* ---- decode ---- */
 
-/* PCM at 8 or 16 kHz: conceal or remember, then up to 48 kHz. */
+/* The rate a codec decodes at, and the caller's voice is passed on at. */
+static unsigned pcm_rate(enum sip_codec codec)
+{
+	switch (codec) {
+	case SIP_CODEC_PCMU:
+	case SIP_CODEC_PCMA:
+		return 8000;
+	case SIP_CODEC_G722:
+		return 16000;
+	default:
+		return SIP_OPUS_RATE;
+	}
+}
+
+/* PCM at 8 or 16 kHz: conceal or remember, and queue as it is. */
 static void push_low_rate(struct sip_media *m, int16_t *pcm, size_t n, bool lost)
 {
 	if (lost)
 		sip_plc_conceal(&m->plc, pcm, n);
 	else
 		sip_plc_good(&m->plc, pcm, n);
-	int16_t out[SIP_OPUS_MAX_SAMPLES];
-	int w = sip_resampler_process(&m->up, pcm, n, out, SIP_OPUS_MAX_SAMPLES);
-	if (w > 0)
-		sip_pcm_queue_push(&m->queue, out, (size_t)w);
+	sip_pcm_queue_push(&m->queue, pcm, n);
 }
 
 static void decode_part(struct sip_media *m, const struct sip_jitter_part *p)
@@ -323,8 +333,8 @@ static void decode_part(struct sip_media *m, const struct sip_jitter_part *p)
 
 static void reset_decoders(struct sip_media *m)
 {
-	sip_resampler_reset(&m->up);
-	sip_plc_init(&m->plc, m->choice.codec == SIP_CODEC_G722 ? 16000 : 8000);
+	if (m->choice.codec != SIP_CODEC_OPUS)
+		sip_plc_init(&m->plc, pcm_rate(m->choice.codec));
 	if (m->opus_dec)
 		sip_opus_dec_reset(m->opus_dec);
 	sip_pcm_queue_clear(&m->queue);
@@ -339,8 +349,9 @@ static void receive_tick(struct sip_media *m)
 	for (unsigned i = 0; i < out.n; i++)
 		decode_part(m, &out.parts[i]);
 	int16_t frame[SIP_MEDIA_FRAME];
-	if (sip_pcm_queue_pop(&m->queue, frame, SIP_MEDIA_FRAME))
-		m->cb->audio(m->owner, frame, SIP_MEDIA_FRAME);
+	unsigned rate = pcm_rate(m->choice.codec);
+	if (sip_pcm_queue_pop(&m->queue, frame, rate / 50))
+		m->cb->audio(m->owner, frame, rate / 50, rate);
 }
 
 /* ---- encode and send ---- */
@@ -457,10 +468,9 @@ void sip_media_tick(struct sip_media *m, int64_t now_us)
 
 static int make_codecs(struct sip_media *m, enum sip_codec codec)
 {
-	unsigned low = codec == SIP_CODEC_G722 ? 16000 : 8000;
+	unsigned low = pcm_rate(codec);
 	if (codec != SIP_CODEC_OPUS) {
-		if (sip_resampler_init(&m->up, low, 48000) || sip_resampler_init(&m->down, 48000, low) ||
-		    sip_plc_init(&m->plc, low))
+		if (sip_resampler_init(&m->down, low) || sip_plc_init(&m->plc, low))
 			return -EINVAL;
 	}
 	if (codec == SIP_CODEC_G722 && !m->g722_dec &&

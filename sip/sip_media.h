@@ -4,8 +4,9 @@
  *
  *   receive: socket -> (SRTP) -> RTP view -> telephone-event to sip_dtmf,
  *            audio to the jitter buffer (sip_jitter)
- *   tick:    jitter buffer -> decode (G.711 / G.722 / Opus, PLC) -> 48 kHz
- *            -> audio callback;  fill callback (or silence) -> encode -> RTP
+ *   tick:    jitter buffer -> decode (G.711 / G.722 / Opus, PLC) -> audio
+ *            callback at the codec's rate;  fill callback (48 kHz, or
+ *            silence) -> down to the codec's rate -> encode -> RTP
  *   every ~5 s: an RTCP SR (RR while we do not send)
  *
  * Symmetric RTP: the send address follows the first RTP (and RTCP) packet
@@ -28,8 +29,9 @@
 struct sip_media;
 
 struct sip_media_callbacks {
-	/* 20 ms of the caller's voice at 48 kHz (only while the caller sends). */
-	void (*audio)(void *owner, const int16_t *pcm48k, size_t samples);
+	/* 20 ms of the caller's voice (only while the caller sends), at the rate
+	 * its codec decodes at: 8000 (G.711), 16000 (G.722) or 48000 (Opus). */
+	void (*audio)(void *owner, const int16_t *pcm, size_t samples, unsigned rate);
 	/* What the caller should hear; false: silence. */
 	bool (*fill)(void *owner, int16_t *pcm48k, size_t samples);
 	/* A key pressed (RFC 4733); how: "rtp". */

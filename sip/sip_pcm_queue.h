@@ -1,4 +1,4 @@
-/* Decoded 48 kHz audio waiting for its 20 ms tick. A jitter buffer hands
+/* Decoded audio (at the codec's rate) waiting for its 20 ms tick. A jitter buffer hands
  * out whole packets (up to 120 ms), the tick plays 20 ms: the queue holds
  * the difference. Fixed size, no allocation; owned by its decoder's owner. */
 #ifndef PARLEY_SIP_PCM_QUEUE_H

@@ -142,17 +142,18 @@ static void test_buffer_roundtrip_snr(void **state)
 
 /* ---- Resampler ---- */
 
-/* Runs a tone of f Hz through in_rate -> out_rate in 20 ms frames and
+/* Runs a tone of f Hz through 48 kHz -> out_rate in 20 ms frames and
  * returns the amplitude (dB re. the input's) at f_measure over the last
  * 100 ms of output. */
-static double through(unsigned in_rate, unsigned out_rate, double f, double f_measure)
+static double through(unsigned out_rate, double f, double f_measure)
 {
+	const unsigned in_rate = 48000;
 	struct sip_resampler r;
 	size_t frame_in = in_rate / 50, frame_out = out_rate / 50;
 	int16_t in[960], out[960 * 10];
 	size_t done = 0;
 
-	assert_int_equal(sip_resampler_init(&r, in_rate, out_rate), 0);
+	assert_int_equal(sip_resampler_init(&r, out_rate), 0);
 	for (unsigned k = 0; k < 10; k++) {
 		tone(in, frame_in, f, 10000, in_rate, k * frame_in);
 		int n = sip_resampler_process(&r, in, frame_in, out + done, frame_out);
@@ -166,64 +167,50 @@ static void test_resampler_8k(void **state)
 {
 	/* Passband: the telephone band, flat. */
 	const double pass[] = { 300, 1000, 2000, 3000, 3400 };
-	for (unsigned i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
-		assert_true(fabs(through(8000, 48000, pass[i], pass[i])) < 0.1);
-		assert_true(fabs(through(48000, 8000, pass[i], pass[i])) < 0.1);
-	}
-	/* Up: the images at 8000 - f and 8000 + f. */
-	const double up[] = { 1000, 2000, 3000, 3400 };
-	for (unsigned i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
-		assert_true(through(8000, 48000, up[i], 8000 - up[i]) < -72);
-		assert_true(through(8000, 48000, up[i], 8000 + up[i]) < -72);
-	}
-	/* Down: what folds back into the band. */
+	for (unsigned i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		assert_true(fabs(through(8000, pass[i], pass[i])) < 0.1);
+	/* What folds back into the band. */
 	const double down[] = { 4200, 4600, 5000, 6000, 7000, 10000, 15000, 20000 };
 	for (unsigned i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
 		double alias = fmod(down[i], 8000);
 		if (alias > 4000)
 			alias = 8000 - alias;
-		assert_true(through(48000, 8000, down[i], alias) < -72);
+		assert_true(through(8000, down[i], alias) < -72);
 	}
 	/* The knee is where the header says. */
-	double knee = through(48000, 8000, 3800, 3800);
+	double knee = through(8000, 3800, 3800);
 	assert_true(knee < -5.5 && knee > -6.5);
 }
 
 static void test_resampler_16k(void **state)
 {
 	const double pass[] = { 100, 1000, 4000, 6000, 7000 };
-	for (unsigned i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
-		assert_true(fabs(through(16000, 48000, pass[i], pass[i])) < 0.1);
-		assert_true(fabs(through(48000, 16000, pass[i], pass[i])) < 0.1);
-	}
-	const double up[] = { 1000, 5000, 7000 };
-	for (unsigned i = 0; i < sizeof(up) / sizeof(up[0]); i++)
-		assert_true(through(16000, 48000, up[i], 16000 - up[i]) < -72);
+	for (unsigned i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		assert_true(fabs(through(16000, pass[i], pass[i])) < 0.1);
 	const double down[] = { 8400, 9000, 10000, 12000, 20000 };
 	for (unsigned i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
 		double alias = fmod(down[i], 16000);
 		if (alias > 8000)
 			alias = 16000 - alias;
-		assert_true(through(48000, 16000, down[i], alias) < -72);
+		assert_true(through(16000, down[i], alias) < -72);
 	}
 }
 
 /* The same stream gives the same output however it is cut up. */
 static void test_resampler_framing(void **state)
 {
-	const unsigned rates[][2] = { { 8000, 48000 }, { 48000, 8000 }, { 16000, 48000 },
-				      { 48000, 16000 }, { 48000, 48000 } };
-	int16_t in[4800], whole[4800 * 6], cut[4800 * 6];
+	const unsigned rates[] = { 8000, 16000, 48000 };
+	int16_t in[4800], whole[4800], cut[4800];
 
 	srand(7);
 	for (unsigned i = 0; i < 4800; i++)
 		in[i] = (int16_t)(rand() % 40000 - 20000);
-	for (unsigned t = 0; t < 5; t++) {
+	for (unsigned t = 0; t < 3; t++) {
 		struct sip_resampler a, b;
-		assert_int_equal(sip_resampler_init(&a, rates[t][0], rates[t][1]), 0);
-		assert_int_equal(sip_resampler_init(&b, rates[t][0], rates[t][1]), 0);
+		assert_int_equal(sip_resampler_init(&a, rates[t]), 0);
+		assert_int_equal(sip_resampler_init(&b, rates[t]), 0);
 		int n = sip_resampler_process(&a, in, 4800, whole, sizeof(whole) / 2);
-		assert_int_equal((size_t)n, 4800 * (size_t)rates[t][1] / rates[t][0]);
+		assert_int_equal((size_t)n, 4800 * (size_t)rates[t] / 48000);
 		size_t pos = 0, done = 0;
 		for (unsigned chunk = 1; pos < 4800; chunk = chunk * 7 % 613 + 1) {
 			size_t len = chunk < 4800 - pos ? chunk : 4800 - pos;
@@ -240,18 +227,18 @@ static void test_resampler_framing(void **state)
 static void test_resampler_malformed(void **state)
 {
 	struct sip_resampler r;
-	int16_t in[160] = { 0 }, out[960];
+	int16_t in[160], out[960] = { 0 };
 
-	assert_int_equal(sip_resampler_init(&r, 8000, 16000), -EINVAL);
-	assert_int_equal(sip_resampler_init(&r, 44100, 48000), -EINVAL);
-	assert_int_equal(sip_resampler_init(&r, 48000, 0), -EINVAL);
-	assert_int_equal(sip_resampler_init(NULL, 8000, 48000), -EINVAL);
-	assert_int_equal(sip_resampler_init(&r, 8000, 48000), 0);
-	assert_int_equal(sip_resampler_process(&r, in, 160, out, 959), -ENOSPC);
-	assert_int_equal(sip_resampler_process(&r, NULL, 160, out, 960), -EINVAL);
-	assert_int_equal(sip_resampler_process(&r, in, 0, out, 0), 0);
-	assert_int_equal(sip_resampler_process(&r, in, 160, out, 960), 960);
-	assert_int_equal(sip_resampler_init(&r, 48000, 8000), 0);
+	assert_int_equal(sip_resampler_init(&r, 44100), -EINVAL);
+	assert_int_equal(sip_resampler_init(&r, 96000), -EINVAL);
+	assert_int_equal(sip_resampler_init(&r, 0), -EINVAL);
+	assert_int_equal(sip_resampler_init(NULL, 8000), -EINVAL);
+	assert_int_equal(sip_resampler_init(&r, 16000), 0);
+	assert_int_equal(sip_resampler_process(&r, out, 960, in, 160), -ENOSPC); /* needs 320 */
+	assert_int_equal(sip_resampler_process(&r, NULL, 960, in, 160), -EINVAL);
+	assert_int_equal(sip_resampler_process(&r, out, 0, in, 0), 0);
+	assert_int_equal(sip_resampler_process(&r, out, 480, in, 160), 160);
+	assert_int_equal(sip_resampler_init(&r, 8000), 0);
 	assert_int_equal(sip_resampler_out_len(&r, 5), 0);
 	assert_int_equal(sip_resampler_process(&r, out, 5, NULL, 0), 0); /* held as history */
 	assert_int_equal(sip_resampler_out_len(&r, 1), 1);
