@@ -63,7 +63,7 @@ static const struct key keys[] = {
 	INT(sip_create_rooms, "0", 0, 1, "1 = a SIP call to a room nobody created makes it; 0 = 404"),
 	STR(sip_codecs, "opus,g722,pcmu,pcma", "SIP audio codecs accepted and offered, in preference order"),
 	STR(sip_srtp, "optional", "SDES-SRTP for SIP callers: optional (accept if offered) or off (RTP/SAVP offers get 488)"),
-	INT(sip_ring_ms, "0", 0, 10000, "how long SIP callers hear ringing (180) before the call is answered"),
+	INT(sip_ring_ms, "0", 0, 10000, "how long SIP callers hear ringing (180) before the call is answered (0: at once)"),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

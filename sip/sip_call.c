@@ -62,7 +62,7 @@ struct sip_call {
 	struct sip_media_choice choice;
 
 	int64_t created_us, answered_us;
-	bool rang;                     /* accepted (180 sent): its end is logged */
+	bool rang;                     /* accepted (ringing or answered): its end is logged */
 	bool finished;                 /* end_call ran */
 	void *user;
 };
@@ -506,6 +506,23 @@ static unsigned live_calls(struct sip_ua *ua)
 	return n;
 }
 
+static void answer(struct sip_call *c)
+{
+	if (!c->invite_tr || sip_call_state_next(&c->state, SIP_CALL_EV_ANSWER) != SIP_CALL_DO_SEND_200)
+		return;
+	send_200(c, c->invite_tr, c->invite_tr->orig_request, c->local_sdp);
+	c->answered_us = g_get_monotonic_time();
+	sip_count(SIP_COUNT_ANSWERED, 1);
+	sip_count(SIP_COUNT_ACTIVE, 1);
+	char codec[96];
+	log_info(LOGS_SIP, "call %" PRIu64 " started: from %s, room %s, codec %s, %s from %s:%d, rtp port %u",
+		 c->id, c->caller, c->room,
+		 c->awaiting_answer ? "(our offer, answer in ACK)" : codec_desc(c, codec, sizeof(codec)),
+		 sip_proto_name(c->origin.proto), c->origin.ip, c->origin.port, c->local.port);
+	if (hooks.on_call_started)
+		hooks.on_call_started(c);
+}
+
 static void start_call(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t *req)
 {
 	sip_ua_reply(ua, tr, req, 100, "Trying", NULL);
@@ -559,26 +576,13 @@ static void start_call(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t
 		return;
 	}
 	sip_call_state_next(&c->state, SIP_CALL_EV_RING);
-	reply(c, req, 180, "Ringing");
 	c->rang = true;
-	c->answer_at = g_get_monotonic_time() + (int64_t)ua->cfg->sip_ring_ms * 1000;
-}
-
-static void answer(struct sip_call *c)
-{
-	if (!c->invite_tr || sip_call_state_next(&c->state, SIP_CALL_EV_ANSWER) != SIP_CALL_DO_SEND_200)
+	if (!ua->cfg->sip_ring_ms) {
+		answer(c);   /* no ringing asked for: not even a tick's wait */
 		return;
-	send_200(c, c->invite_tr, c->invite_tr->orig_request, c->local_sdp);
-	c->answered_us = g_get_monotonic_time();
-	sip_count(SIP_COUNT_ANSWERED, 1);
-	sip_count(SIP_COUNT_ACTIVE, 1);
-	char codec[96];
-	log_info(LOGS_SIP, "call %" PRIu64 " started: from %s, room %s, codec %s, %s from %s:%d, rtp port %u",
-		 c->id, c->caller, c->room,
-		 c->awaiting_answer ? "(our offer, answer in ACK)" : codec_desc(c, codec, sizeof(codec)),
-		 sip_proto_name(c->origin.proto), c->origin.ip, c->origin.port, c->local.port);
-	if (hooks.on_call_started)
-		hooks.on_call_started(c);
+	}
+	reply(c, req, 180, "Ringing");
+	c->answer_at = g_get_monotonic_time() + (int64_t)ua->cfg->sip_ring_ms * 1000;
 }
 
 /* ---- re-INVITE ---- */

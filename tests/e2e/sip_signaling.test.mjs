@@ -76,7 +76,7 @@ after(async () => { await server?.stop(); });
 
 for (const tcp of [false, true]) {
 	const name = tcp ? 'TCP' : 'UDP';
-	test(`call over ${name}: 100/180/200 with SDP, RTP flows both ways, BYE ends it`, async () => {
+	test(`call over ${name}: 100 and 200 at once (no ringing by default) with SDP, RTP flows both ways, BYE ends it`, async () => {
 		const rtp = await rtpPeer();
 		const t0 = Date.now();
 		const r = await sipp(server, 'uac_call', { tcp, pauseMs: 3000, rtpPort: rtp.port, service: `call-${name}` });
