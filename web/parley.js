@@ -441,7 +441,7 @@ export class ParleyRoom {
 			const report = await t.sender.getStats();
 			for (const s of report.values()) {
 				if (s.type === 'outbound-rtp')
-					out.local[kind] = pick(s, ['packetsSent', 'bytesSent', 'framesEncoded', 'frameWidth', 'frameHeight']);
+					out.local[kind] = pick(s, ['packetsSent', 'bytesSent', 'framesEncoded', 'keyFramesEncoded', 'pliCount', 'frameWidth', 'frameHeight']);
 			}
 		}
 		return out;

@@ -159,7 +159,9 @@ test('a server mute stops forwarding; the page is told and disables its track; u
 		assert.deepEqual(pa.tracks.find((t) => t.kind === 'audio').server_muted, true);
 		assert.deepEqual(pa.tracks.find((t) => t.kind === 'audio').muted, true);
 
-		// Video too: B's frames from A stop.
+		// Video too: B's frames from A stop. (A keyframe request for the
+		// unmute may already be on its way while A is muted: count from here.)
+		const plisBefore = metricSum((await metrics()).m, 'parley_plis_total');
 		r = await api.post(path, { video: true });
 		assert.deepEqual(r.json, { id: A.id, audio: true, video: true });
 		await waitLogged(A, { event: 'muted', id: A.id, kind: 'video', muted: true, by: 'server' }, 'its video server mute');
@@ -172,8 +174,10 @@ test('a server mute stops forwarding; the page is told and disables its track; u
 		// A's own media does not stop reaching A's peer the other way.
 		await waitRising(A, B.id, 'video', 'framesDecoded');
 
-		// Unmute both: everything resumes (video on a keyframe Parley asks for).
-		const plisBefore = metricSum((await metrics()).m, 'parley_plis_total');
+		// Unmute both: everything resumes (video on a keyframe Parley asks for,
+		// at the unmute or shortly before).
+		const aBefore = (await stats(A)).local.video;
+		const bKeysBefore = (await stats(B)).participants[A.id]?.video?.keyFramesDecoded ?? 0;
 		r = await api.post(path, { audio: false, video: false });
 		assert.deepEqual(r.json, { id: A.id, audio: false, video: false });
 		await waitLogged(A, { event: 'muted', id: A.id, kind: 'video', muted: false, by: 'server' }, 'its unmute');
@@ -181,8 +185,15 @@ test('a server mute stops forwarding; the page is told and disables its track; u
 		assert.deepEqual(await localTracks(A), { audioEnabled: true, videoEnabled: true, serverMuted: { audio: false, video: false } });
 		const t1 = Date.now();
 		await waitReceivingFrom(B, [A], { timeout: 15000 });
-		console.log(`# B receives A's audio and video again ${Date.now() - t1} ms after the unmute`);
-		assert.ok(metricSum((await metrics()).m, 'parley_plis_total') > plisBefore, 'a keyframe was requested on unmute');
+		const plisAfter = metricSum((await metrics()).m, 'parley_plis_total');
+		const aAfter = (await stats(A)).local.video;
+		const bKeysAfter = (await stats(B)).participants[A.id]?.video?.keyFramesDecoded ?? 0;
+		const keys = `Parley's PLIs ${plisBefore} -> ${plisAfter}; A's PLIs received ${aBefore.pliCount} -> ${
+			aAfter.pliCount}, keyframes sent ${aBefore.keyFramesEncoded} -> ${aAfter.keyFramesEncoded}; B's keyframes from A ${
+			bKeysBefore} -> ${bKeysAfter}`;
+		console.log(`# B receives A's audio and video again ${Date.now() - t1} ms after the unmute; ${keys}`);
+		assert.ok(bKeysAfter > bKeysBefore, `B's video resumed on a keyframe: ${keys}`);
+		assert.ok(plisAfter > plisBefore, `Parley asked A for that keyframe: ${keys}`);
 		[pa] = (await api.participants(ROOM)).filter((p) => p.id === A.id);
 		assert.deepEqual(pa.server_muted, { audio: false, video: false });
 		server.assertAlive();
