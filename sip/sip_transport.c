@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -134,17 +135,41 @@ static void unwatch(GSource **s)
 
 /* ---- UDP ---- */
 
+/* The kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME) against now:
+ * the time a datagram queued while the SIP thread was busy. */
+static int64_t queued_for(const struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		struct timespec at, now;
+		memcpy(&at, CMSG_DATA(c), sizeof(at));
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t us = (int64_t)(now.tv_sec - at.tv_sec) * 1000000 + (now.tv_nsec - at.tv_nsec) / 1000;
+		return us > 0 ? us : 0;
+	}
+	return 0;
+}
+
 static gboolean on_udp(int fd, GIOCondition cond, gpointer arg)
 {
 	struct sip_transport *t = arg;
 	char buf[65536];
+	union {
+		char space[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control;
 	for (int i = 0; i < 64; i++) {
 		struct sip_origin o = { .proto = SIP_PROTO_UDP };
-		o.peer_len = sizeof(o.peer);
-		ssize_t n = recvfrom(t->udp_fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&o.peer,
-				     &o.peer_len);
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+		struct msghdr mh = { .msg_name = &o.peer, .msg_namelen = sizeof(o.peer), .msg_iov = &iov,
+				     .msg_iovlen = 1, .msg_control = control.space,
+				     .msg_controllen = sizeof(control.space) };
+		ssize_t n = recvmsg(t->udp_fd, &mh, 0);
 		if (n < 0)
 			break;
+		o.peer_len = mh.msg_namelen;
+		o.waited_us = queued_for(&mh);
 		/* A few bytes (NAT keep-alive CRLFs) are not a message. */
 		if (n < 4)
 			continue;
@@ -460,8 +485,9 @@ int sip_transport_create(struct sip_transport **out, GMainContext *ctx, const ch
 		sip_transport_destroy(t);
 		return e;
 	}
-	int rcvbuf = 1 << 20;
+	int rcvbuf = 1 << 20, one = 1;
 	setsockopt(t->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(t->udp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	t->udp_src = watch(t, t->udp_fd, G_IO_IN, on_udp, t);
 	t->tcp_src = watch(t, t->tcp_fd, G_IO_IN, on_accept_tcp, t);
 	*out = t;

@@ -25,6 +25,8 @@ struct sip_origin {
 	socklen_t peer_len;
 	char ip[64];                   /* the peer's address, numeric */
 	int port;
+	int64_t waited_us;             /* UDP: how long it sat in our socket's queue
+					* before we read it (0 for streams) */
 };
 
 struct sip_transport;

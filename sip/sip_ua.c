@@ -14,7 +14,17 @@
  * so its responses go back the way the request came: on the same TCP or
  * TLS connection, or over UDP to Via's received/rport. Transactions that
  * libosip2 kills are unlinked at once but freed after the pump, because the
- * execute loop still holds them. */
+ * execute loop still holds them.
+ *
+ * Overload: the thread is behind when every datagram that arrived over
+ * BEHIND_SPAN_US waited more than BEHIND_WAIT_US in the UDP socket before we
+ * read it (a one-off stall does not count: what queued during it is read
+ * at once, and the next datagram is on time). From then until BEHIND_HOLD_US
+ * after the last late datagram, new calls get 503 with Retry-After (cheap),
+ * while calls in progress and other requests go on. Without it, setting up
+ * calls past the thread's capacity makes callers retransmit (T1 500 ms),
+ * which is more work still, and the rate of calls completed falls instead of
+ * holding. */
 #include "sip/sip_ua.h"
 
 #include <errno.h>
@@ -33,6 +43,9 @@
 
 #define TIMER_MS 10
 #define TICK_US 20000
+#define BEHIND_WAIT_US 200000
+#define BEHIND_SPAN_US 1000000
+#define BEHIND_HOLD_US 1000000
 
 static _Atomic int64_t counters[SIP_COUNTERS];
 
@@ -266,9 +279,44 @@ static void reject_stateless(struct sip_ua *ua, const osip_message_t *req, const
 	}
 }
 
+static void note_wait(struct sip_ua *ua, const struct sip_origin *from)
+{
+	if (from->proto != SIP_PROTO_UDP)
+		return;
+	if (from->waited_us <= BEHIND_WAIT_US) {
+		ua->late_since_us = 0;
+		return;
+	}
+	int64_t now = g_get_monotonic_time(), arrived = now - from->waited_us;
+	if (!ua->late_since_us)
+		ua->late_since_us = arrived;
+	if (arrived - ua->late_since_us < BEHIND_SPAN_US)
+		return;
+	if (!ua->behind_until_us)
+		log_warn(LOGS_SIP, "SIP thread behind: for %lld ms every datagram waited over %d ms "
+			 "(the last from %s:%d, %lld ms); new calls get 503 until it catches up",
+			 (long long)((arrived - ua->late_since_us) / 1000), BEHIND_WAIT_US / 1000,
+			 from->ip, from->port, (long long)(from->waited_us / 1000));
+	ua->behind_until_us = now + BEHIND_HOLD_US;
+}
+
+bool sip_ua_behind(struct sip_ua *ua)
+{
+	if (!ua->behind_until_us)
+		return false;
+	if (g_get_monotonic_time() < ua->behind_until_us)
+		return true;
+	log_info(LOGS_SIP, "SIP thread caught up; %llu new calls got 503 meanwhile",
+		 (unsigned long long)ua->shed);
+	ua->behind_until_us = 0;
+	ua->shed = 0;
+	return false;
+}
+
 static void on_message(void *arg, const char *buf, size_t len, const struct sip_origin *from)
 {
 	struct sip_ua *ua = arg;
+	note_wait(ua, from);
 	osip_event_t *ev = osip_parse(buf, len);
 	if (!ev || !ev->sip) {
 		sip_count(SIP_COUNT_MALFORMED, 1);
@@ -329,6 +377,7 @@ static gboolean on_timer(gpointer arg)
 	osip_timers_nict_execute(ua->osip);
 	osip_timers_nist_execute(ua->osip);
 	pump(ua);
+	sip_ua_behind(ua);   /* ends the 503s (and says so) once the hold has passed */
 	/* The media tick keeps a 20 ms cadence on the clock, not on when the
 	 * timer happened to fire; after a long stall it starts over. */
 	int64_t now = g_get_monotonic_time();

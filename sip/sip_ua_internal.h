@@ -32,12 +32,18 @@ struct sip_ua {
 	GSource *timer;
 	int64_t next_tick_us;
 	uint64_t next_call_id;
+	int64_t late_since_us;            /* arrival of the first of a run of late datagrams */
+	int64_t behind_until_us;          /* new calls get 503 until then (0: not behind) */
+	uint64_t shed;                    /* calls refused while behind, this time */
 };
 
 enum sip_counter { SIP_COUNT_ACTIVE, SIP_COUNT_ANSWERED, SIP_COUNT_REFUSED, SIP_COUNT_MALFORMED,
 		   SIP_COUNTERS };
 /* Adds delta to a counter (relaxed atomics: metrics read them). */
 void sip_count(enum sip_counter which, int64_t delta);
+
+/* True while the SIP thread is behind (see sip_ua.c): new calls get 503. */
+bool sip_ua_behind(struct sip_ua *ua);
 
 /* Hands a response to its server transaction and lets libosip2 send it. */
 void sip_ua_respond(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t *resp);

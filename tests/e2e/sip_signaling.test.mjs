@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startServer, freePort, sleep, waitFor, E2E_DIR } from './lib/harness.mjs';
@@ -143,6 +144,56 @@ test('beyond sip_max_calls -> 503, the calls in progress go on', async () => {
 	const r = await sipp(server, 'uac_503', { service: 'busy3' });
 	assert.equal(r.code, 0, r.out);
 	for (const p of long) assert.equal((await p).code, 0);
+});
+
+// SIGSTOP reaches the threads one by one: true once all are stopped.
+function allStopped(pid) {
+	const tasks = fs.readdirSync(`/proc/${pid}/task`);
+	return tasks.every((t) => /^State:\s+T/m.test(fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8')));
+}
+
+test('Parley behind on its SIP socket for a second -> new calls get 503 Retry-After; answered again once it caught up', async () => {
+	const s2 = await sipServer(['--sip-create-rooms', '1']);
+	const sock = dgram.createSocket('udp4');
+	try {
+		const replies = [];
+		sock.on('message', (m) => replies.push(m.toString()));
+		await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+		const port = sock.address().port;
+		const send = (m) => new Promise((r) => sock.send(m, s2.sipPort, '127.0.0.1', r));
+		const head = (method, callId, cseq) => `${method} sip:stalled@127.0.0.1 SIP/2.0\r\n` +
+			`Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-${callId};rport\r\nMax-Forwards: 70\r\n` +
+			`From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:stalled@127.0.0.1>\r\nCall-ID: ${callId}\r\nCSeq: ${cseq} ${method}\r\n`;
+		const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+			'm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+		// The stall is the stimulus: 1.5 s of OPTIONS (keep-alives, as a
+		// trunk sends) queue up while Parley is stopped, then an INVITE.
+		s2.proc.kill('SIGSTOP');
+		await waitFor(() => allStopped(s2.proc.pid), { timeout: 5000, message: 'every Parley thread stopped' });
+		for (let i = 0; i < 15; i++) {
+			await send(`${head('OPTIONS', `ka-${i}`, 1)}Content-Length: 0\r\n\r\n`);
+			await sleep(100);
+		}
+		await send(`${head('INVITE', 'stalled-1', 1)}Contact: <sip:a@127.0.0.1:${port}>\r\n` +
+			`Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+		s2.proc.kill('SIGCONT');
+		const final = await waitFor(() => replies.find((x) => /Call-ID: stalled-1\r\n/.test(x) && !x.startsWith('SIP/2.0 1')),
+			{ timeout: 5000, message: 'a final response to the INVITE' });
+		assert.match(final, /^SIP\/2.0 503 /);
+		assert.match(final, /\r\nRetry-After: 1\r\n/i);
+		await waitFor(() => replies.filter((x) => x.startsWith('SIP/2.0 200') && /Call-ID: ka-/.test(x)).length === 15,
+			{ timeout: 5000, message: 'every OPTIONS answered 200' });
+		assert.match(s2.stderr, /SIP thread behind: for \d+ ms every datagram waited over 200 ms/);
+		await waitFor(() => /SIP thread caught up; 1 new calls got 503/.test(s2.stderr),
+			{ timeout: 5000, message: 'Parley to catch up' });
+		const r = await sipp(s2, 'uac_call', { pauseMs: 500, service: 'after-stall' });
+		assert.equal(r.code, 0, r.out);
+		s2.assertAlive();
+	} finally {
+		sock.close();
+		s2.proc.kill('SIGCONT');
+		await s2.stop();
+	}
 });
 
 // Raw datagrams and a raw TCP stream, none of which may hurt anything.
