@@ -469,11 +469,18 @@ static struct sip_call *call_new(struct sip_ua *ua, osip_transaction_t *tr, cons
 }
 
 /* Refuses the call before any state exists. */
-static void respond_refusal(struct sip_ua *ua, osip_transaction_t *tr, const osip_message_t *req,
-			    int code, const char *reason, const char *detail, const char *retry_after)
+static void refuse(struct sip_ua *ua, osip_transaction_t *tr, const osip_message_t *req,
+		   int code, const char *reason, const char *detail)
 {
 	char tag[24];
 	snprintf(tag, sizeof(tag), "%08x", g_random_int());
+	char *from = NULL;
+	if (req->from && req->from->url)
+		osip_uri_to_str(req->from->url, &from);
+	log_info(LOGS_SIP, "call from %s to %s refused: %d %s%s%s", from ? from : "?",
+		 req->req_uri->username ? req->req_uri->username : "?", code, reason,
+		 detail ? ": " : "", detail ? detail : "");
+	osip_free(from);
 	sip_count(SIP_COUNT_REFUSED, 1);
 	osip_message_t *r = sip_msg_response(req, code, reason, tag);
 	if (!r)
@@ -483,22 +490,9 @@ static void respond_refusal(struct sip_ua *ua, osip_transaction_t *tr, const osi
 		snprintf(warning, sizeof(warning), "399 parley \"%.150s\"", detail);
 		osip_message_set_header(r, "Warning", warning);
 	}
-	if (retry_after)
-		osip_message_set_header(r, "Retry-After", retry_after);
+	if (code == 503)
+		osip_message_set_header(r, "Retry-After", "30");
 	sip_ua_respond(ua, tr, r);
-}
-
-static void refuse(struct sip_ua *ua, osip_transaction_t *tr, const osip_message_t *req,
-		   int code, const char *reason, const char *detail)
-{
-	char *from = NULL;
-	if (req->from && req->from->url)
-		osip_uri_to_str(req->from->url, &from);
-	log_info(LOGS_SIP, "call from %s to %s refused: %d %s%s%s", from ? from : "?",
-		 req->req_uri->username ? req->req_uri->username : "?", code, reason,
-		 detail ? ": " : "", detail ? detail : "");
-	osip_free(from);
-	respond_refusal(ua, tr, req, code, reason, detail, code == 503 ? "30" : NULL);
 }
 
 static unsigned live_calls(struct sip_ua *ua)
@@ -535,13 +529,6 @@ static void start_call(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t
 	char id[512];
 	if (g_hash_table_lookup(ua->calls, call_id_of(req, id, sizeof(id)))) {
 		refuse(ua, tr, req, 482, "Loop Detected", "Call-ID in use");
-		return;
-	}
-	if (sip_ua_behind(ua)) {
-		/* Counted and logged per episode (sip_ua.c): one line per call
-		 * would add to the load it sheds. */
-		ua->shed++;
-		respond_refusal(ua, tr, req, 503, "Service Unavailable", NULL, "1");
 		return;
 	}
 	if (live_calls(ua) >= (unsigned)ua->cfg->sip_max_calls) {

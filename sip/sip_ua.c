@@ -20,8 +20,8 @@
  * BEHIND_SPAN_US waited more than BEHIND_WAIT_US in the UDP socket before we
  * read it (a one-off stall does not count: what queued during it is read
  * at once, and the next datagram is on time). From then until BEHIND_HOLD_US
- * after the last late datagram, new calls get 503 with Retry-After (cheap),
- * while calls in progress and other requests go on. Without it, setting up
+ * after the last late datagram, new calls get a stateless 503 with
+ * Retry-After, while calls in progress and other requests go on. Without it, setting up
  * calls past the thread's capacity makes callers retransmit (T1 500 ms),
  * which is more work still, and the rate of calls completed falls instead of
  * holding. */
@@ -44,7 +44,7 @@
 #define TIMER_MS 10
 #define TICK_US 20000
 #define BEHIND_WAIT_US 200000
-#define BEHIND_SPAN_US 1000000
+#define BEHIND_SPAN_US 500000
 #define BEHIND_HOLD_US 1000000
 
 static _Atomic int64_t counters[SIP_COUNTERS];
@@ -300,7 +300,8 @@ static void note_wait(struct sip_ua *ua, const struct sip_origin *from)
 	ua->behind_until_us = now + BEHIND_HOLD_US;
 }
 
-bool sip_ua_behind(struct sip_ua *ua)
+/* True while the thread is behind; says so once it has caught up. */
+static bool behind(struct sip_ua *ua)
 {
 	if (!ua->behind_until_us)
 		return false;
@@ -311,6 +312,24 @@ bool sip_ua_behind(struct sip_ua *ua)
 	ua->behind_until_us = 0;
 	ua->shed = 0;
 	return false;
+}
+
+/* A new call while behind: 503 without a transaction or a 100 (RFC 3261
+ * 8.2.7), the cheapest answer there is. A retransmission gets another; the
+ * ACK finds no call and is dropped. Counted, and logged once per episode:
+ * one line per call would add to the load it sheds. */
+static void shed_stateless(struct sip_ua *ua, const osip_message_t *req, const struct sip_origin *from)
+{
+	char tag[24];
+	snprintf(tag, sizeof(tag), "%08x", g_random_int());
+	sip_count(SIP_COUNT_REFUSED, 1);
+	ua->shed++;
+	osip_message_t *r = sip_msg_response(req, 503, "Service Unavailable", tag);
+	if (!r)
+		return;
+	osip_message_set_header(r, "Retry-After", "1");
+	sip_ua_send_raw(ua, r, from);
+	osip_message_free(r);
 }
 
 static void on_message(void *arg, const char *buf, size_t len, const struct sip_origin *from)
@@ -356,6 +375,11 @@ static void on_message(void *arg, const char *buf, size_t len, const struct sip_
 		pump(ua);
 		return;
 	}
+	if (MSG_IS_INVITE(m) && behind(ua)) {
+		shed_stateless(ua, m, from);
+		osip_event_free(ev);
+		return;
+	}
 	osip_transaction_t *tr = osip_create_transaction(ua->osip, ev);
 	if (!tr) {
 		reject_stateless(ua, m, "Bad Request", from);
@@ -377,7 +401,7 @@ static gboolean on_timer(gpointer arg)
 	osip_timers_nict_execute(ua->osip);
 	osip_timers_nist_execute(ua->osip);
 	pump(ua);
-	sip_ua_behind(ua);   /* ends the 503s (and says so) once the hold has passed */
+	behind(ua);   /* ends the 503s (and says so) once the hold has passed */
 	/* The media tick keeps a 20 ms cadence on the clock, not on when the
 	 * timer happened to fire; after a long stall it starts over. */
 	int64_t now = g_get_monotonic_time();

@@ -42,9 +42,6 @@ enum sip_counter { SIP_COUNT_ACTIVE, SIP_COUNT_ANSWERED, SIP_COUNT_REFUSED, SIP_
 /* Adds delta to a counter (relaxed atomics: metrics read them). */
 void sip_count(enum sip_counter which, int64_t delta);
 
-/* True while the SIP thread is behind (see sip_ua.c): new calls get 503. */
-bool sip_ua_behind(struct sip_ua *ua);
-
 /* Hands a response to its server transaction and lets libosip2 send it. */
 void sip_ua_respond(struct sip_ua *ua, osip_transaction_t *tr, osip_message_t *resp);
 /* Responds code/reason to req in tr, with no body. */
