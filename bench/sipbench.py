@@ -251,6 +251,18 @@ def wait_calls(server, n, sipps, timeout):
     return False, m
 
 
+def finish(server, sipps, args, result):
+    """Ends what a scenario started: SIPp instances still running, then the
+    server (a crash is recorded in result)."""
+    for s in sipps:
+        if s.proc and s.proc.poll() is None:
+            s.wait(0)
+        s.cleanup(args.keep)
+    if server.stop():
+        result['server_crashed'] = True
+        result['server_dir'] = server.dir
+
+
 def run_hold(args, make_server, loadavg, n, window, warmup):
     """N concurrent callers in one room; CPU per caller over the window."""
     room = 'sipbench'
@@ -311,13 +323,7 @@ def run_hold(args, make_server, loadavg, n, window, warmup):
     except (RuntimeError, OSError) as e:
         result['error'] = str(e)
     finally:
-        for s in sipps:
-            if s.proc and s.proc.poll() is None:
-                s.wait(0)
-            s.cleanup(args.keep)
-        if server.stop():
-            result['server_crashed'] = True
-            result['server_dir'] = server.dir
+        finish(server, sipps, args, result)
     return result
 
 
@@ -411,13 +417,7 @@ def run_setup(args, make_server, loadavg, rate, seconds):
     except (RuntimeError, OSError) as e:
         result['error'] = str(e)
     finally:
-        if sipp:
-            if sipp.proc and sipp.proc.poll() is None:
-                sipp.wait(0)
-            sipp.cleanup(args.keep)
-        if server.stop():
-            result['server_crashed'] = True
-            result['server_dir'] = server.dir
+        finish(server, [sipp] if sipp else [], args, result)
     return result
 
 

@@ -20,6 +20,12 @@ def fmt(v, spec):
     return format(v, spec) if isinstance(v, (int, float)) else '–'
 
 
+def header(title, cols):
+    print(f'\n**{title}\n')
+    print('| ' + ' | '.join(cols) + ' |')
+    print('|' + '---|' * len(cols))
+
+
 def cell(r, janus):
     s = r.get('server_proc', {})
     us = s.get('us_per_packet')
@@ -53,9 +59,7 @@ def main():
         keys = sorted(k for k in by if k[0] == scenario)
         if not keys:
             continue
-        print(f'\n**{scenario}**\n')
-        print('| ' + ' | '.join(head) + ' |')
-        print('|' + '---|' * len(head))
+        header(f'{scenario}**', head)
         for key in keys:
             group = by[key]
             janus = [group.get('janus'), group.get('janus-el2')]
@@ -75,10 +79,9 @@ def sip_tables(runs):
     """The SIP legs: CPU per concurrent caller, and calls set up per second."""
     hold = sorted((r for r in runs if r.get('scenario') == 'sip'), key=lambda r: r['n'])
     if hold:
-        print('\n**sip** (concurrent callers in one room, half speaking, PCMU 20 ms)\n')
-        print('| N | Parley cores | % of a core per caller | RSS kB per caller | RTP in / out per caller per s '
-              '| lost | INVITE→200 ms | SIPp cores | other load |')
-        print('|' + '---|' * 9)
+        header('sip** (concurrent callers in one room, half speaking, PCMU 20 ms)',
+               ['N', 'Parley cores', '% of a core per caller', 'RSS kB per caller',
+                'RTP in / out per caller per s', 'lost', 'INVITE→200 ms', 'SIPp cores', 'other load'])
         for r in hold:
             if r.get('error'):
                 print(f"| {r['n']} | error: {r['error'][:120]} |" + ' |' * 7)
@@ -90,10 +93,9 @@ def sip_tables(runs):
                   f"| {r['sipp']['cpu_util']:.3f} | {r['host']['other_cpu_s'] / w:.2f} |")
     setup = sorted((r for r in runs if r.get('scenario') == 'sip-setup'), key=lambda r: r['rate'])
     if setup:
-        print('\n**sip-setup** (INVITE/200/ACK/BYE/200 with SDP, no media)\n')
-        print('| rate asked (calls/s) | calls | failed | achieved calls/s | INVITE→200 ms (mean) '
-              '| SIPp retransmissions | Parley CPU ms per call | Parley cores | other load |')
-        print('|' + '---|' * 9)
+        header('sip-setup** (INVITE/200/ACK/BYE/200 with SDP, no media)',
+               ['rate asked (calls/s)', 'calls', 'failed', 'achieved calls/s', 'INVITE→200 ms (mean)',
+                'SIPp retransmissions', 'Parley CPU ms per call', 'Parley cores', 'other load'])
         for r in setup:
             c, s = r.get('calls', {}), r.get('server_proc', {})
             w = max(r.get('window_s', 1), 1e-3)
