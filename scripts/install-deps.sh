@@ -13,7 +13,7 @@ if [ "$mode" = test ]; then
   # tests/e2e/sip_media.test.mjs; apt-get below never installs recommends,
   # which for baresip would be GTK, GStreamer and ffmpeg.
   pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev chromium iproute2 nodejs npm sip-tester
- prometheus baresip sox"
+ prometheus baresip sox python3"
 fi
 if [ "$mode" = bench ]; then
   pkgs="$pkgs janus gnuplot-nox iproute2 nodejs npm"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Every test Parley has, in order of cost: unit tests (release and
-# ASan+UBSan builds), each libFuzzer target for a bounded time, then the
-# browser end-to-end tests inside a loopback-only network namespace, against
-# the release build and again against the ASan+UBSan build.
+# ASan+UBSan builds), each libFuzzer target for a bounded time, the browser
+# end-to-end tests inside a loopback-only network namespace against the
+# release build, a quick run of the benchmark suite (Parley only: the load
+# generator, SIPp callers, bench/check.py on what they saw), and the
+# end-to-end tests again against the ASan+UBSan build.
 # Ends with one line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -79,6 +81,14 @@ e2e() {
 		PARLEY_SANITIZED=$sanitized timeout 1500 node --test --test-concurrency=1 --test-timeout=180000"
 }
 
+# The benchmark machinery end to end, small and short: what must hold at any
+# speed is checked, no figure is (docs/benchmarks.md has those).
+bench() {
+	rm -rf build/bench-smoke
+	timeout 600 python3 bench/run.py --quick --targets parley,parley-gcm --sip-sizes 2 --sip-rates 10 \
+		--out build/bench-smoke && python3 bench/check.py build/bench-smoke/*.json
+}
+
 step build build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step unit unit build
 step build-asan build build-asan -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON
@@ -87,6 +97,7 @@ step build-fuzz build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Rel
 	-DPARLEY_FUZZ=ON -DPARLEY_SANITIZE=ON -DPARLEY_TESTS=OFF
 step fuzz fuzz
 step e2e e2e build/parley 0
+step bench bench
 step e2e-asan e2e build-asan/parley 1
 
 [ -n "$failures" ] && echo "failed steps:$failures"
