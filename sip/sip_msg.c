@@ -2,10 +2,14 @@
 #include "sip/sip_msg.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "base/log.h"
 
 static void copy_headers(const osip_message_t *req, osip_message_t *r, int code)
 {
@@ -104,4 +108,22 @@ char *sip_msg_from_str(const osip_from_t *f)
 	if (!f || osip_from_to_str(f, &s))
 		return NULL;
 	return s;
+}
+
+__attribute__((format(printf, 4, 0)))
+static void osip_trace_to_log(const char *file, int line, osip_trace_level_t level, const char *fmt,
+			      va_list ap)
+{
+	if (log_levels[LOGS_SIP] < LOG_DEBUG)
+		return;
+	char text[256];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	text[strcspn(text, "\r\n")] = 0;
+	log_debug(LOGS_SIP, "libosip2 (level %d, %s:%d): %s", (int)level, file, line, text);
+}
+
+void sip_msg_log_osip_traces(void)
+{
+	/* Levels below TRACE_LEVEL4: FATAL, BUG, ERROR, WARNING. */
+	osip_trace_initialize_func(TRACE_LEVEL4, osip_trace_to_log);
 }

@@ -19,6 +19,12 @@
 osip_message_t *sip_msg_response(const osip_message_t *req, int code, const char *reason,
 				 const char *to_tag);
 
+/* Sends libosip2's own diagnostics (FATAL to WARNING) to the log as sip
+ * debug lines. Without it, Debian's libosip2 prints to stdout two or three
+ * lines per malformed message a peer sends. Process-wide; call once before
+ * parsing anything. */
+void sip_msg_log_osip_traces(void);
+
 /* Adds a body with its Content-Type. Returns 0 or -ENOMEM. */
 int sip_msg_set_body(osip_message_t *m, const char *type, const char *body, size_t len);
 

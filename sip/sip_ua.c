@@ -514,6 +514,7 @@ int sip_start(const struct config *cfg, struct room_directory *directory)
 		 v6 ? "]" : "", cfg->sip_tls_port);
 	bool tls = cfg->sip_tls_cert[0] && cfg->sip_tls_key[0];
 	int rc = ua->sdp_scratch ? make_caps(ua) : -ENOMEM;
+	sip_msg_log_osip_traces();
 	if (!rc && osip_init(&ua->osip))
 		rc = -ENOMEM;
 	if (!rc) {

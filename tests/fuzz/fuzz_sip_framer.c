@@ -41,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 	if (!ready) {
 		parser_init();
+		sip_msg_log_osip_traces();
 		ready = 1;
 	}
 	char *buf = malloc(size + 1);
