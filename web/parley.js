@@ -37,24 +37,14 @@
 //     bufferedAmount is high, so send() never throws on a full buffer.
 //   room.dataStats()     per-channel counters (both directions)
 //   room.dataBuffered()  bytes still queued in JS plus bufferedAmount
+//   (data_channels.js does this; parley_error.js has ParleyError.)
+
+import { DataChannels } from './data_channels.js';
+import { ParleyError } from './parley_error.js';
+
+export { ParleyError };
 
 const PUBLISH_MIDS = { audio: '0', video: '1' };
-
-// Stop handing messages to a channel while its bufferedAmount would exceed
-// DC_HIGH; resume on bufferedamountlow (threshold DC_LOW). Chromium closes
-// a channel whose buffer passes 16 MiB, so stay well below.
-const DC_HIGH = 1024 * 1024;
-const DC_LOW = 256 * 1024;
-const DC_DEFAULT_MAX_MESSAGE = 262144;
-
-export class ParleyError extends Error {
-	constructor(code, message, ref) {
-		super(message || code);
-		this.name = 'ParleyError';
-		this.code = code;
-		this.ref = ref;
-	}
-}
 
 function defaultUrl() {
 	if (typeof location === 'undefined') return 'ws://127.0.0.1:8080/ws';
@@ -127,8 +117,7 @@ export class ParleyRoom {
 		this._sentEoc = false;
 		this._joinWaiter = null;
 		this._closeWaiters = [];
-		this._outChannels = new Map(); // key -> outgoing channel record
-		this._inChannels = [];         // incoming (relayed) channel records
+		this._data = new DataChannels(this);
 	}
 
 	// ---- events -----------------------------------------------------------
@@ -234,177 +223,23 @@ export class ParleyRoom {
 		this._teardown();
 	}
 
-	// ---- data channels ----------------------------------------------------
+	// ---- data channels (data_channels.js) ---------------------------------
 
 	// Sends `data` to the room (or to `to`). Returns the number of bytes
 	// queued. Throws only for misuse (not in a room, bad data type, message
 	// larger than the negotiated maximum), never because buffers are full.
 	send(data, opts = {}) {
-		const { reliable = true, to = null, label = 'parley' } = opts || {};
-		if (this.state !== 'joined' && this.state !== 'joining')
-			throw new ParleyError('out_of_order', 'send() needs a joined room');
-		const entry = dcEntry(data);
-		const max = this._maxMessageSize();
-		if (entry.size > max)
-			throw new ParleyError('too_large', `message of ${entry.size} bytes exceeds the maximum of ${max}`);
-		let targets = null;
-		if (to != null) {
-			const list = (Array.isArray(to) ? to : [to]).map(String).filter((x) => x.length);
-			targets = [...new Set(list)].sort();
-			if (!targets.length) return 0; // addressed to nobody
-		}
-		const key = `${String(label)}\u0000${reliable ? 'r' : 'u'}\u0000${targets ? targets.join(',') : '*'}`;
-		let out = this._outChannels.get(key);
-		if (!out) {
-			out = { direction: 'out', key, label: String(label), reliable: !!reliable, to: targets,
-				protocol: targets ? `to:${targets.join(',')}` : '', channel: null, queue: [], queuedBytes: 0,
-				messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, messagesDropped: 0,
-				opened: 0, reopens: 0 };
-			this._outChannels.set(key, out);
-		}
-		const ch = out.channel;
-		if (!out.queue.length && !entry.pending && ch && ch.readyState === 'open'
-			&& ch.bufferedAmount + entry.size <= DC_HIGH) {
-			if (this._dcSend(out, entry)) return entry.size;
-		}
-		if (!entry.pending) entry.data = copyBinary(entry.data); // the caller may reuse its buffer
-		else entry.pending.then(() => this._flushOut(out));
-		out.queue.push(entry);
-		out.queuedBytes += entry.size;
-		if (!out.channel) this._openOutChannel(out);
-		else this._flushOut(out);
-		return entry.size;
+		return this._data.send(data, opts);
 	}
 
 	// Per-channel counters as plain JSON (outgoing and incoming channels).
 	dataStats() {
-		const rows = [];
-		for (const out of this._outChannels.values()) {
-			const ch = out.channel;
-			rows.push({ direction: 'out', label: out.label, reliable: out.reliable, ordered: out.reliable,
-				protocol: out.protocol, to: out.to, from: this.id, state: ch ? ch.readyState : 'none',
-				id: ch ? ch.id : null, messagesSent: out.messagesSent, bytesSent: out.bytesSent,
-				messagesReceived: out.messagesReceived, bytesReceived: out.bytesReceived,
-				messagesDropped: out.messagesDropped, queued: out.queue.length, queuedBytes: out.queuedBytes,
-				bufferedAmount: ch ? ch.bufferedAmount : 0 });
-		}
-		for (const r of this._inChannels) {
-			const ch = r.channel;
-			rows.push({ direction: 'in', label: r.label, reliable: r.reliable, ordered: r.ordered,
-				protocol: r.protocol, to: null, from: r.from, state: ch.readyState, id: ch.id,
-				messagesSent: 0, bytesSent: 0, messagesReceived: r.messagesReceived, bytesReceived: r.bytesReceived,
-				messagesDropped: 0, queued: 0, queuedBytes: 0, bufferedAmount: ch.bufferedAmount });
-		}
-		return rows;
+		return this._data.stats();
 	}
 
 	// Bytes not yet handed to the network: JS queues plus bufferedAmount.
 	dataBuffered() {
-		let n = 0;
-		for (const out of this._outChannels.values())
-			n += out.queuedBytes + (out.channel ? out.channel.bufferedAmount : 0);
-		return n;
-	}
-
-	_maxMessageSize() {
-		const sctp = this._pc && this._pc.sctp;
-		const m = sctp && sctp.maxMessageSize;
-		return m && Number.isFinite(m) && m > 0 ? m : DC_DEFAULT_MAX_MESSAGE;
-	}
-
-	// Channels are created once the first answer is applied: the SCTP
-	// association rides on the offer's m=application section.
-	_openOutChannel(out) {
-		const pc = this._pc;
-		if (!pc || pc.signalingState === 'closed' || !this._answered) return;
-		const init = { ordered: out.reliable };
-		if (!out.reliable) init.maxRetransmits = 0;
-		if (out.protocol) init.protocol = out.protocol;
-		let ch;
-		try { ch = pc.createDataChannel(out.label, init); } catch (e) {
-			this._emit('error', { code: 'data_channel', message: `cannot open data channel '${out.label}': ${e.message || e}` });
-			return;
-		}
-		ch.binaryType = 'arraybuffer';
-		ch.bufferedAmountLowThreshold = DC_LOW;
-		out.channel = ch;
-		out.opened++;
-		const info = () => ({ direction: 'out', label: out.label, reliable: out.reliable, from: this.id, to: out.to });
-		ch.onopen = () => { this._emit('channel_open', info()); this._flushOut(out); };
-		ch.onbufferedamountlow = () => this._flushOut(out);
-		ch.onmessage = (ev) => this._onChannelMessage(out, ev.data);
-		ch.onclose = () => {
-			if (out.channel !== ch) return;
-			out.channel = null;
-			this._emit('channel_close', info());
-			if (this.state === 'closed') return;
-			// Reopen if there is still something to send (bounded), else forget it.
-			if (out.queue.length && out.reopens < 3) { out.reopens++; this._openOutChannel(out); }
-			else if (!out.queue.length) this._outChannels.delete(out.key);
-			else { out.messagesDropped += out.queue.length; out.queue = []; out.queuedBytes = 0; this._outChannels.delete(out.key); }
-		};
-	}
-
-	_openPendingChannels() {
-		for (const out of this._outChannels.values()) if (!out.channel) this._openOutChannel(out);
-	}
-
-	// Hands one message to the channel; false if it must stay queued.
-	_dcSend(out, entry) {
-		const ch = out.channel;
-		try {
-			ch.send(entry.data);
-		} catch (e) {
-			if (e && e.name === 'OperationError' && ch.bufferedAmount > 0) return false; // full: wait for low
-			out.messagesDropped++;
-			console.warn('parley: data channel send failed, message dropped', e);
-			this._emit('error', { code: 'data_channel', message: `send on '${out.label}' failed: ${e && e.message || e}` });
-			return true;
-		}
-		out.messagesSent++;
-		out.bytesSent += entry.size;
-		return true;
-	}
-
-	_flushOut(out) {
-		const ch = out.channel;
-		if (!ch || ch.readyState !== 'open') return;
-		while (out.queue.length) {
-			const e = out.queue[0];
-			if (e.pending) return; // a Blob still being read; its promise calls back
-			if (ch.bufferedAmount > 0 && ch.bufferedAmount + e.size > DC_HIGH) return; // bufferedamountlow resumes
-			if (!this._dcSend(out, e)) return;
-			out.queue.shift();
-			out.queuedBytes -= e.size;
-		}
-	}
-
-	_onRemoteChannel(ch) {
-		ch.binaryType = 'arraybuffer';
-		const rec = { direction: 'in', channel: ch, label: ch.label, protocol: ch.protocol,
-			from: ch.protocol || null, ordered: ch.ordered,
-			reliable: ch.maxRetransmits == null && ch.maxPacketLifeTime == null,
-			messagesReceived: 0, bytesReceived: 0 };
-		this._inChannels.push(rec);
-		// Keep closed channels' counters for a while, not forever.
-		if (this._inChannels.length > 200) {
-			const i = this._inChannels.findIndex((r) => r.channel.readyState === 'closed');
-			if (i >= 0) this._inChannels.splice(i, 1);
-		}
-		const info = () => ({ direction: 'in', label: rec.label, reliable: rec.reliable, from: rec.from, to: null });
-		ch.onmessage = (ev) => this._onChannelMessage(rec, ev.data);
-		ch.onclose = () => this._emit('channel_close', info());
-		if (ch.readyState === 'open') this._emit('channel_open', info());
-		else ch.onopen = () => this._emit('channel_open', info());
-	}
-
-	_onChannelMessage(rec, data) {
-		const binary = typeof data !== 'string';
-		rec.messagesReceived++;
-		rec.bytesReceived += binary ? (data.byteLength ?? data.size ?? 0) : utf8Length(data);
-		const from = rec.direction === 'in' ? rec.from : null;
-		this._emit('data', { from, participant: from ? this.participants.get(from) || null : null,
-			data, label: rec.label, reliable: rec.reliable, binary });
+		return this._data.buffered();
 	}
 
 	// The raw RTCStatsReport of the peer connection.
@@ -634,7 +469,7 @@ export class ParleyRoom {
 		if (!this._answered) {
 			this._answered = true;
 			for (const c of this._pendingLocal.splice(0)) this._send({ type: 'candidate', candidate: c });
-			this._openPendingChannels();
+			this._data.openPending();
 		}
 		this._applyTrackChanges(next);
 	}
@@ -754,7 +589,7 @@ export class ParleyRoom {
 			this._emitState();
 		};
 		pc.oniceconnectionstatechange = () => { this.iceConnectionState = pc.iceConnectionState; this._emitState(); };
-		pc.ondatachannel = (ev) => this._onRemoteChannel(ev.channel);
+		pc.ondatachannel = (ev) => this._data.onRemoteChannel(ev.channel);
 	}
 
 	get peerConnection() { return this._pc; }
@@ -805,8 +640,7 @@ export class ParleyRoom {
 		this._byeSeen = false;
 		this.offersHandled = 0;
 		this.timing = {};
-		this._outChannels = new Map();
-		this._inChannels = [];
+		this._data = new DataChannels(this);
 	}
 
 	_teardown() {
@@ -825,19 +659,7 @@ export class ParleyRoom {
 		}
 		const pc = this._pc;
 		this._pc = null;
-		for (const out of this._outChannels.values()) {
-			const ch = out.channel;
-			out.channel = null;
-			out.messagesDropped += out.queue.length;
-			out.queue = [];
-			out.queuedBytes = 0;
-			if (ch) { ch.onopen = ch.onclose = ch.onmessage = ch.onbufferedamountlow = null; try { ch.close(); } catch {} }
-		}
-		for (const r of this._inChannels) {
-			const ch = r.channel;
-			ch.onopen = ch.onclose = ch.onmessage = null;
-			try { ch.close(); } catch {}
-		}
+		this._data.close();
 		if (pc) {
 			pc.onicecandidate = pc.onconnectionstatechange = pc.oniceconnectionstatechange = pc.ondatachannel = null;
 			pc.close();
@@ -859,41 +681,6 @@ export class ParleyRoom {
 
 function now() {
 	return typeof performance !== 'undefined' ? performance.now() : Date.now();
-}
-
-// A queue entry for send(): {data, size, pending?}. Blobs are read into an
-// ArrayBuffer first (pending resolves when done), so queue order is kept.
-function dcEntry(data) {
-	if (typeof data === 'string') return { data, size: utf8Length(data) };
-	if (data instanceof ArrayBuffer) return { data, size: data.byteLength };
-	if (ArrayBuffer.isView(data)) return { data, size: data.byteLength };
-	if (typeof Blob !== 'undefined' && data instanceof Blob) {
-		const entry = { data: null, size: data.size, pending: null };
-		entry.pending = data.arrayBuffer().then((buf) => { entry.data = buf; entry.pending = null; },
-			() => { entry.data = new ArrayBuffer(0); entry.pending = null; });
-		return entry;
-	}
-	throw new ParleyError('bad_request', 'send(): data must be a string, ArrayBuffer, TypedArray, DataView or Blob');
-}
-
-function copyBinary(data) {
-	if (data instanceof ArrayBuffer) return data.slice(0);
-	if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-	return data;
-}
-
-function utf8Length(s) {
-	let n = 0;
-	for (let i = 0; i < s.length; i++) {
-		const c = s.charCodeAt(i);
-		if (c < 0x80) n += 1;
-		else if (c < 0x800) n += 2;
-		else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-			const d = s.charCodeAt(i + 1);
-			if (d >= 0xdc00 && d <= 0xdfff) { n += 4; i++; } else n += 3;
-		} else n += 3;
-	}
-	return n;
 }
 
 function pick(obj, keys) {
